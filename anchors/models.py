@@ -1,0 +1,78 @@
+"""Anchor institutions: the universities, research centres, incubators and major firms a cluster grows around."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.models import Located, TimeStampedModel
+from core.querysets import scoped_queryset
+
+
+class AnchorType(models.TextChoices):
+    UNIVERSITY = "university", "University"
+    RESEARCH_CENTRE = "research_centre", "Research centre"
+    INCUBATOR = "incubator", "Incubator or accelerator"
+    MAJOR_FIRM = "major_firm", "Major firm"
+    HOSPITAL = "hospital", "Hospital"
+    GOVERNMENT_LAB = "government_lab", "Government laboratory"
+    SHARED_WORKSPACE = "shared_workspace", "Shared workspace"
+
+
+_size = {"null": True, "blank": True, "validators": [MinValueValidator(0)]}
+
+
+class AnchorInstitution(Located, TimeStampedModel):
+    """An anchor institution recorded in an audit, with its size measures and the clusters it anchors."""
+
+    audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="anchors")
+    name = models.CharField(max_length=200)
+    anchor_type = models.CharField(max_length=30, choices=AnchorType.choices)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    staff = models.PositiveIntegerField(**_size)
+    students = models.PositiveIntegerField(**_size)
+    research_spend = models.DecimalField(max_digits=14, decimal_places=2, **_size, help_text="Annual, in millions.")
+    patents = models.PositiveIntegerField(**_size)
+    spinouts = models.PositiveIntegerField(**_size)
+    clusters = models.ManyToManyField("clusters.ClusterDefinition", blank=True, related_name="anchors")
+    evidence = models.JSONField(default=list, blank=True, help_text="Links that support the entry.")
+    candidate = models.ForeignKey(
+        "AnchorCandidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="anchors"
+    )
+
+    objects = scoped_queryset("audit__organisation").as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AnchorCandidate(Located):
+    """A public record of an institution that could anchor a cluster (IPEDS, UK higher-education providers).
+
+    Officers pick candidates into an audit as anchor institutions; the candidate keeps the source identifier.
+    """
+
+    source = models.CharField(max_length=20, help_text="ipeds or ukprn.")
+    external_id = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    anchor_type = models.CharField(max_length=30, choices=AnchorType.choices, default=AnchorType.UNIVERSITY)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="anchor_candidates"
+    )
+    metro = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="metro_anchor_candidates"
+    )
+    website = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=120, blank=True, help_text="e.g. Carnegie classification.")
+    size_band = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="unique_anchor_candidate")]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,342 @@
+"""Audits and their market inputs, methodologies, scenarios, score runs and scores."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.models import Run, TimeStampedModel
+from core.querysets import scoped_queryset
+
+
+class AuditStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class Audit(TimeStampedModel):
+    """An organisation's dated, versioned record of one region's assets and market inputs.
+
+    ``version`` counts the changes made to the audit and its assets: scores record the version they were
+    computed from (an older one is stale), and edits carry it for optimistic locking. ``previous`` is the
+    audit this one was started from (a new year, or a new edition after approval).
+    """
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="audits")
+    title = models.CharField(max_length=200)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="audits")
+    region_set = models.ForeignKey(
+        "regions.RegionSet", on_delete=models.PROTECT, related_name="audits", help_text="The peer group for scoring."
+    )
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=AuditStatus.choices, default=AuditStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors")
+    summary = models.TextField(blank=True)
+    clusters = models.ManyToManyField(
+        "clusters.ClusterDefinition", through="AuditCluster", blank=True, related_name="audits"
+    )
+    priority_frameworks = models.ManyToManyField("PriorityFramework", blank=True, related_name="audits")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+
+    objects = scoped_queryset("organisation").as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-year", "title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    @property
+    def is_locked(self):
+        """Approved audits are read-only; a new version starts from them."""
+        return self.status == AuditStatus.APPROVED
+
+    @property
+    def is_editable(self):
+        return self.status in (AuditStatus.DRAFT, AuditStatus.RETURNED)
+
+
+class AuditCluster(models.Model):
+    """A candidate cluster in an audit, with the talent, innovation and investment inputs entered for it."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="candidate_clusters")
+    cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.PROTECT, related_name="+")
+    relevant_graduates = models.PositiveIntegerField(null=True, blank=True, help_text="Per year.")
+    patents = models.PositiveIntegerField(null=True, blank=True, help_text="Per year.")
+    research_spend = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Annual, in millions."
+    )
+    investment_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Venture investment, last year, millions."
+    )
+    investment_deals = models.PositiveIntegerField(null=True, blank=True)
+    investment_growth = models.FloatField(null=True, blank=True, help_text="Year-on-year change, e.g. 0.12 for +12%.")
+    notes = models.TextField(blank=True)
+
+    objects = scoped_queryset("audit__organisation").as_manager()
+
+    class Meta:
+        ordering = ["cluster__name"]
+        constraints = [models.UniqueConstraint(fields=["audit", "cluster"], name="unique_audit_cluster")]
+
+    def __str__(self):
+        return f"{self.cluster} in {self.audit}"
+
+
+class MarketForecast(TimeStampedModel):
+    """A sourced forecast of a cluster's market, e.g. ProfTech GVA £1.2bn in 2024 → £1.5bn by 2033."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="forecasts")
+    cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.PROTECT, related_name="+")
+    metric = models.CharField(max_length=40, default="gva", help_text="gva, employment, turnover, ...")
+    unit = models.CharField(max_length=20, default="GBP m")
+    base_year = models.PositiveSmallIntegerField()
+    base_value = models.FloatField(validators=[MinValueValidator(0)])
+    target_year = models.PositiveSmallIntegerField()
+    target_value = models.FloatField(validators=[MinValueValidator(0)])
+    source = models.CharField(max_length=300)
+    source_url = models.URLField(blank=True)
+
+    objects = scoped_queryset("audit__organisation").as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target_year__gt=models.F("base_year")), name="forecast_target_after_base"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cluster} {self.metric} {self.base_year}→{self.target_year}"
+
+    @property
+    def annual_growth(self):
+        """Compound annual growth rate implied by the forecast."""
+        if not self.base_value or self.target_year <= self.base_year:
+            return None
+        return (self.target_value / self.base_value) ** (1 / (self.target_year - self.base_year)) - 1
+
+
+class PriorityFramework(TimeStampedModel):
+    """A set of priorities a cluster can align with: a national industrial strategy, a regional roadmap."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="priority_frameworks"
+    )
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    source_url = models.URLField(blank=True)
+
+    objects = scoped_queryset("organisation", shared=True).as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="unique_priority_framework")]
+
+    def __str__(self):
+        return self.name
+
+
+class PriorityItem(models.Model):
+    """A cluster's place in a priority framework, with the weight the framework gives it (0–1)."""
+
+    framework = models.ForeignKey(PriorityFramework, on_delete=models.CASCADE, related_name="items")
+    cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=200, blank=True, help_text="The framework's own name for the priority.")
+    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0), MaxValueValidator(1)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["framework", "cluster"], name="unique_priority_item")]
+
+    def __str__(self):
+        return f"{self.cluster} in {self.framework}"
+
+
+class TrendRating(TimeStampedModel):
+    """An expert rating (1–5) of a candidate cluster against a trend theme, with its evidence."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="trend_ratings")
+    cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.PROTECT, related_name="+")
+    theme = models.CharField(max_length=80, help_text="e.g. productivity, open data, sustainability.")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    evidence = models.TextField(blank=True)
+
+    objects = scoped_queryset("audit__organisation").as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["cluster", "theme"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "cluster", "theme"], name="unique_trend_rating"),
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="trend_rating_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.cluster} / {self.theme}: {self.rating}"
+
+
+class Methodology(TimeStampedModel):
+    """A named, versioned set of indicators, weights, normalisation, aggregation and quadrant thresholds.
+
+    The default ships as data with no organisation; organisations clone it and edit their own. A version is
+    never edited once scores name it: changing a methodology makes a new version (``parent`` links them).
+    """
+
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="methodologies"
+    )
+    name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    spec = models.JSONField(default=dict, help_text="Indicators, weights, normalisation, aggregation, thresholds.")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    is_default = models.BooleanField(default=False)
+
+    objects = scoped_queryset("organisation", shared=True).as_manager()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name_plural = "methodologies"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name", "version"], name="unique_methodology_version"),
+            models.UniqueConstraint(
+                fields=["name", "version"],
+                condition=models.Q(organisation__isnull=True),
+                name="unique_public_methodology_version",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    @property
+    def label(self):
+        return f"{self.name} v{self.version}"
+
+
+class Scenario(TimeStampedModel):
+    """An audit plus overrides (add an anchor, add jobs, change weights), scored like an audit, shown as a delta."""
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="scenarios")
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    overrides = models.JSONField(default=dict, blank=True)
+    methodology = models.ForeignKey(Methodology, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = scoped_queryset("organisation").as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class ScoreRun(Run):
+    """One execution of the engine over an audit (or a whole region set) and a methodology.
+
+    ``organisation`` is empty for runs over public data with a public methodology: their scores are reference
+    data. ``audit_version`` records which version of the audit was scored; a later edit makes the run stale.
+    """
+
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="score_runs"
+    )
+    region_set = models.ForeignKey("regions.RegionSet", on_delete=models.PROTECT, related_name="score_runs")
+    year = models.PositiveSmallIntegerField()
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="runs")
+    audit = models.ForeignKey(Audit, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
+    audit_version = models.PositiveIntegerField(null=True, blank=True)
+    scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=40, blank=True, help_text="What started the run.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_stale = models.BooleanField(default=False)
+
+    objects = scoped_queryset("organisation", shared=True).as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_fingerprint",
+            ),
+        ]
+
+    def __str__(self):
+        subject = self.audit or self.region_set
+        return f"Run {self.pk} of {subject} ({self.status})"
+
+
+class Quadrant(models.TextChoices):
+    LEAD = "lead", "Lead"
+    BUILD = "build", "Build"
+    LEVERAGE = "leverage", "Leverage"
+    MONITOR = "monitor", "Monitor"
+
+
+class Score(models.Model):
+    """A region × cluster result of a run: both axes with their intervals, the quadrant and the explanation.
+
+    ``indicators`` holds every indicator's raw value, normalised value, weight and contribution; the headline
+    economic figures are also columns so they can be filtered and sorted.
+    """
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.CASCADE, related_name="+")
+    employment = models.FloatField(null=True, blank=True)
+    establishments = models.FloatField(null=True, blank=True)
+    lq = models.FloatField(null=True, blank=True)
+    strong = models.BooleanField(default=False)
+    strong10 = models.BooleanField(default=False)
+    significant = models.BooleanField(default=False)
+    qualifying = models.BooleanField(default=False)
+    right_to_win = models.FloatField(null=True, blank=True)
+    right_to_win_low = models.FloatField(null=True, blank=True)
+    right_to_win_high = models.FloatField(null=True, blank=True)
+    want_to_win = models.FloatField(null=True, blank=True)
+    want_to_win_low = models.FloatField(null=True, blank=True)
+    want_to_win_high = models.FloatField(null=True, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    rank_low = models.PositiveIntegerField(null=True, blank=True)
+    rank_high = models.PositiveIntegerField(null=True, blank=True)
+    quadrant = models.CharField(max_length=10, choices=Quadrant.choices, blank=True)
+    quadrant_stability = models.FloatField(null=True, blank=True)
+    strategy = models.CharField(max_length=20, blank=True, help_text="right-to-win, want-to-win or hybrid.")
+    coverage = models.FloatField(null=True, blank=True, help_text="Share of the methodology's weight with data.")
+    indicators = models.JSONField(default=dict, blank=True)
+    explanation = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-right_to_win"]
+        constraints = [models.UniqueConstraint(fields=["run", "region", "cluster"], name="unique_score")]
+        indexes = [models.Index(fields=["run", "cluster"]), models.Index(fields=["run", "quadrant"])]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.cluster_id}: {self.right_to_win}/{self.want_to_win}"
