@@ -1,0 +1,49 @@
+# Cluster Platform — the two commands: `make run` (demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Integration tests need PostgreSQL, Redis and a worker: they run when DATABASE_URL points at PostgreSQL.
+PYTEST_SELECT := $(if $(filter postgres%,$(DATABASE_URL)),,-m "not integration")
+
+.PHONY: run setup test lint check worker beat clean
+
+$(VENV)/.runtime: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required (found %s)." % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+
+## Set up and serve the demo on http://127.0.0.1:$(PORT) (SQLite, tasks in-process).
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/ — log in with the demo login printed above. Ctrl-C stops."
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## Lint, Django checks, migrations check, then the whole pytest suite.
+test: $(VENV)/.dev lint
+	$(PY) -m pytest $(PYTEST_SELECT) $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: $(VENV)/.runtime
+	$(VENV)/bin/celery -A clusterplatform worker -l info
+
+beat: $(VENV)/.runtime
+	$(VENV)/bin/celery -A clusterplatform beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts
