@@ -5,5 +5,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("core.urls")),
+    path("regions/", include("regions.urls")),
+    path("clusters/", include("clusters.urls")),
+    path("audits/", include("assessments.urls")),
     path("", include("dashboards.urls")),
 ]
