@@ -60,3 +60,12 @@ def outsider(other_organisation):
     return MembershipFactory(
         organisation=other_organisation, role=Role.ADMIN, user=UserFactory(username="outsider")
     ).user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the public reference data (fixtures/) once per test session, quietly."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0)

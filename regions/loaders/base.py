@@ -208,7 +208,8 @@ def sync_entities(queryset, key, records, fields):
     model.objects.bulk_create(create, batch_size=SQLITE_BATCH)
     if update:
         model.objects.bulk_update(update, fields, batch_size=1000)
-    ids = dict(queryset.values_list(key, "id"))
+    # Only the ids of ``records``: the queryset may hold rows another loader owns (e.g. all public clusters).
+    ids = {k: i for k, i in queryset.values_list(key, "id") if k in records}
     stats = {"created": len(create), "updated": len(update), "stale": len(set(existing) - set(records))}
     return ids, stats
 
