@@ -238,9 +238,11 @@ def location_quotient(panel: EconomicPanel) -> np.ndarray:
     national_share = _ratio(panel.benchmark_cluster, bench_totals[idx])  # (C,)
     inv_share = _ratio(1.0, national_share)  # NaN where the cluster has no benchmark employment
     inv_region = _ratio(1.0, region_totals)  # (R, K)
-    # E_rc · (1/E_r) · (1/s_c): one R×C pass with a gathered (R, C) factor; K ≤ 3 so the gather is cheap.
+    # E_rc · (1/E_r) · (1/s_c); with one scope the region factor broadcasts, else it is gathered per column.
+    factor = inv_region if len(uniq) == 1 else inv_region[:, idx]
     with np.errstate(invalid="ignore", over="ignore"):
-        return panel.employment * inv_region[:, idx] * inv_share
+        out = np.multiply(panel.employment, factor)
+        return np.multiply(out, inv_share[None, :], out=out)
 
 
 def strength_flags(panel: EconomicPanel, lq: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -385,12 +387,16 @@ def rca(matrix: np.ndarray) -> np.ndarray:
     ``RCA_rk = (X_rk / Σ_k X_rk) / (Σ_r X_rk / Σ_rk X_rk)`` (NaN-ignoring totals). NaN for all-zero rows/columns.
     """
     x = _f64(matrix)
-    row = np.nansum(x, axis=1)
-    col = np.nansum(x, axis=0)
-    total = col.sum()
-    share = _ratio(x, row[:, None])
-    with np.errstate(invalid="ignore"):
-        return share / _ratio(col, total)[None, :]
+    row = x.sum(axis=1)
+    col = x.sum(axis=0)
+    if np.isnan(row).any():  # NaN cells: ignore them in the totals (one extra pass, only when needed)
+        row = np.nansum(x, axis=1)
+        col = np.nansum(x, axis=0)
+    inv_row = _ratio(1.0, row)  # NaN for an all-zero row
+    inv_share = _ratio(1.0, _ratio(col, col.sum()))  # NaN for an all-zero column
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.multiply(x, inv_row[:, None])
+        return np.multiply(out, inv_share[None, :], out=out)
 
 
 def presence(rca: np.ndarray, threshold: float = 1.0) -> np.ndarray:
@@ -434,9 +440,8 @@ def density(m: np.ndarray, phi: np.ndarray) -> np.ndarray:
     m32 = np.asarray(m, dtype=np.float32)
     phi32 = np.asarray(phi, dtype=np.float32)
     colsum = np.asarray(phi, dtype=np.float64).sum(axis=0)
-    num = (m32 @ phi32).astype(np.float64)
     inv = np.divide(1.0, colsum, out=np.zeros_like(colsum), where=colsum > 0)
-    out = num * inv[None, :]
+    out = np.multiply(m32 @ phi32, inv[None, :])  # float32 × float64 → float64 in one pass
     return np.clip(out, 0.0, 1.0, out=out)
 
 
@@ -465,7 +470,10 @@ def related_cluster_strength(panel: EconomicPanel, lq: np.ndarray | None = None)
     φ-weighted mean LQ of the related clusters with a known LQ; NaN where no related cluster has one. float64 dgemm.
     """
     lq = location_quotient(panel) if lq is None else _f64(lq)
-    phi = _panel_phi(panel, presence(lq))
+    return _related_strength(lq, _panel_phi(panel, presence(lq)))
+
+
+def _related_strength(lq: np.ndarray, phi: np.ndarray) -> np.ndarray:
     known = np.isfinite(lq)
     num = np.where(known, lq, 0.0) @ phi.T
     den = known.astype(np.float64) @ phi.T
@@ -497,6 +505,8 @@ def economic_indicators(panel: EconomicPanel) -> pd.DataFrame:
     flags = strength_flags(panel, lq)
     grow = growth(panel)
     ss = shift_share(panel)
+    m = presence(lq)
+    phi = _panel_phi(panel, m)  # once for both relatedness columns
     columns = {
         "employment": panel.employment,
         "establishments": panel.establishments,
@@ -513,8 +523,8 @@ def economic_indicators(panel: EconomicPanel) -> pd.DataFrame:
         "ss_industry_mix": ss["industry_mix"],
         "ss_expected_change": ss["expected_change"],
         "ss_competitive": ss["competitive"],
-        "relatedness_density": relatedness_density(panel, lq),
-        "related_strength": related_cluster_strength(panel, lq),
+        "relatedness_density": density(m, phi),
+        "related_strength": _related_strength(lq, phi),
     }
     r = panel.n_regions
     data = {name: np.asarray(v).reshape(-1) for name, v in columns.items()}

@@ -5,6 +5,8 @@
 * Shift-share, growth and job quality on hand values; hypothesis properties; one real-data check on CMP 2016 states.
 """
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -286,6 +288,12 @@ def test_degenerate_inputs_give_nan_not_inf_and_no_warnings():
     np.testing.assert_allclose(one["lq"].to_numpy()[:2], [1.0, 1.0])
 
 
+def test_engine_never_imports_django():
+    code = "import sys, assessments.scoring.economic; print('django' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_economic_indicators_frame_shape_and_order():
     p = hand_panel()
     out = eco.economic_indicators(p)
@@ -293,6 +301,8 @@ def test_economic_indicators_frame_shape_and_order():
     assert out.index.names == ["region", "cluster"] and len(out) == 21
     assert out.loc[("r5", "c0"), "strong"] and out["strong"].dtype == bool
     np.testing.assert_allclose(out["lq"].to_numpy().reshape(7, 3), eco.location_quotient(p))
+    np.testing.assert_array_equal(out["relatedness_density"].to_numpy().reshape(7, 3), eco.relatedness_density(p))
+    np.testing.assert_array_equal(out["related_strength"].to_numpy().reshape(7, 3), eco.related_cluster_strength(p))
     assert out["national_cagr"].isna().all()  # no window
 
 
