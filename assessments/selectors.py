@@ -66,6 +66,10 @@ class AuditDetail:
     priority_frameworks: list
 
     @property
+    def market_count(self):
+        return len(self.forecasts) + len(self.trend_ratings)
+
+    @property
     def groups_present(self):
         return sum(1 for group in self.stakeholder_groups if group.count)
 

@@ -49,7 +49,9 @@ def region_cluster_employment(region):
         cluster_rows.filter(year=year)
         .select_related("cluster")
         .order_by("-employment", "cluster__name")
-        .only("employment", "establishments", "payroll", "suppressed", "cluster__name", "cluster__code")
+        .only(
+            "employment", "establishments", "payroll", "suppressed", "cluster__name", "cluster__code", "cluster__scope"
+        )
     )
     return year, list(rows)
 
