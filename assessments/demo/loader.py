@@ -157,14 +157,15 @@ def _differs(obj, name, value):
 def sync(model, tally, lookup, values=None, manager=None):
     """Get the row matching ``lookup`` and make its fields equal ``values``; create it if absent.
 
-    Saves only when something differs, validating with ``full_clean`` first. Returns the row.
+    Saves only when something differs, validating fields and ``clean()`` first (uniqueness and check
+    constraints are left to the database, which enforces them anyway). Returns the row.
     """
     values = {name: _normalise(model, name, value) for name, value in (values or {}).items()}
     manager = manager or model._default_manager
     obj = manager.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
-        obj.full_clean()
+        obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save()
         tally.record(model, "created", obj)
         return obj
@@ -174,7 +175,7 @@ def sync(model, tally, lookup, values=None, manager=None):
         return obj
     for name in changed:
         setattr(obj, name, values[name])
-    obj.full_clean()
+    obj.full_clean(validate_unique=False, validate_constraints=False)
     obj.save()
     tally.record(model, "updated")
     return obj
