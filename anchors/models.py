@@ -18,6 +18,17 @@ class AnchorType(models.TextChoices):
     SHARED_WORKSPACE = "shared_workspace", "Shared workspace"
 
 
+# The stakeholder group an anchor counts towards when the ecosystem's completeness is measured.
+ANCHOR_GROUPS = {
+    AnchorType.UNIVERSITY: "academia",
+    AnchorType.RESEARCH_CENTRE: "academia",
+    AnchorType.HOSPITAL: "academia",
+    AnchorType.MAJOR_FIRM: "corporate",
+    AnchorType.GOVERNMENT_LAB: "government",
+    AnchorType.INCUBATOR: "entrepreneurship",
+    AnchorType.SHARED_WORKSPACE: "entrepreneurship",
+}
+
 _size = {"null": True, "blank": True, "validators": [MinValueValidator(0)]}
 
 
@@ -48,6 +59,11 @@ class AnchorInstitution(Located, TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def stakeholder_group(self):
+        """The stakeholder group this anchor counts towards (academic medical centres count as academia)."""
+        return ANCHOR_GROUPS[self.anchor_type]
 
 
 class AnchorCandidate(Located):

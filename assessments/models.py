@@ -99,7 +99,11 @@ class AuditCluster(models.Model):
 
 
 class MarketForecast(TimeStampedModel):
-    """A sourced forecast of a cluster's market, e.g. ProfTech GVA £1.2bn in 2024 → £1.5bn by 2033."""
+    """A sourced forecast of a cluster's market, e.g. ProfTech GVA £1.2bn in 2024 → £1.5bn by 2033.
+
+    A forecast gives either a target value or, where the source states only a rate ("about 10% a year"),
+    an annual growth rate.
+    """
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="forecasts")
     cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.PROTECT, related_name="+")
@@ -108,7 +112,13 @@ class MarketForecast(TimeStampedModel):
     base_year = models.PositiveSmallIntegerField()
     base_value = models.FloatField(validators=[MinValueValidator(0)])
     target_year = models.PositiveSmallIntegerField()
-    target_value = models.FloatField(validators=[MinValueValidator(0)])
+    target_value = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    growth_rate = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-0.5), MaxValueValidator(1.0)],
+        help_text="Stated annual growth, e.g. 0.10 for 10% a year, when the source gives no target value.",
+    )
     source = models.CharField(max_length=300)
     source_url = models.URLField(blank=True)
 
@@ -120,6 +130,10 @@ class MarketForecast(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(target_year__gt=models.F("base_year")), name="forecast_target_after_base"
             ),
+            models.CheckConstraint(
+                condition=models.Q(target_value__isnull=False) | models.Q(growth_rate__isnull=False),
+                name="forecast_has_target_or_rate",
+            ),
         ]
 
     def __str__(self):
@@ -127,7 +141,9 @@ class MarketForecast(TimeStampedModel):
 
     @property
     def annual_growth(self):
-        """Compound annual growth rate implied by the forecast."""
+        """Compound annual growth rate implied by the forecast (or the rate it states)."""
+        if self.target_value is None:
+            return self.growth_rate
         if not self.base_value or self.target_year <= self.base_year:
             return None
         return (self.target_value / self.base_value) ** (1 / (self.target_year - self.base_year)) - 1
@@ -149,7 +165,12 @@ class PriorityFramework(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="unique_priority_framework")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="unique_priority_framework"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(organisation__isnull=True), name="unique_public_priority_framework"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -275,6 +296,12 @@ class ScoreRun(Run):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_stale = models.BooleanField(default=False)
+    data_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The statistics year used.")
+    results = models.JSONField(
+        default=dict, blank=True, help_text="Run-level results: coverage, treatment, maturity, partner strategy."
+    )
+    chunks_total = models.PositiveIntegerField(default=0, help_text="Monte Carlo chunks fanned out to workers.")
+    chunks_done = models.PositiveIntegerField(default=0)
 
     objects = scoped_queryset("organisation", shared=True).as_manager()
 
@@ -303,13 +330,15 @@ class Quadrant(models.TextChoices):
 class Score(models.Model):
     """A region × cluster result of a run: both axes with their intervals, the quadrant and the explanation.
 
-    ``indicators`` holds every indicator's raw value, normalised value, weight and contribution; the headline
-    economic figures are also columns so they can be filtered and sorted.
+    ``indicators`` holds every indicator's raw and normalised value; weights and contributions follow from
+    them and the run's methodology (``assessments.scoring.composite.explain``), so they are derived on read
+    rather than stored 60,000 times. The headline economic figures are columns so they can be filtered.
     """
 
     run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
     cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.CASCADE, related_name="+")
+    candidate = models.BooleanField(default=False, help_text="A candidate cluster of the run's audit.")
     employment = models.FloatField(null=True, blank=True)
     establishments = models.FloatField(null=True, blank=True)
     lq = models.FloatField(null=True, blank=True)
@@ -330,8 +359,10 @@ class Score(models.Model):
     quadrant_stability = models.FloatField(null=True, blank=True)
     strategy = models.CharField(max_length=20, blank=True, help_text="right-to-win, want-to-win or hybrid.")
     coverage = models.FloatField(null=True, blank=True, help_text="Share of the methodology's weight with data.")
-    indicators = models.JSONField(default=dict, blank=True)
-    explanation = models.JSONField(default=dict, blank=True)
+    shift_share_competitive = models.FloatField(null=True, blank=True)
+    relatedness_density = models.FloatField(null=True, blank=True)
+    indicators = models.JSONField(default=dict, blank=True, help_text="{indicator: [raw, normalised]}.")
+    explanation = models.JSONField(default=dict, blank=True, help_text="Strategy and reasons; details derive.")
 
     class Meta:
         ordering = ["-right_to_win"]

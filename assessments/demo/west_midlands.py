@@ -750,6 +750,17 @@ AUDIT = {
             "source": ROADMAP_SOURCE + ": ProfTech GVA £1.2bn (2024) to £1.5bn (2033)",
             "source_url": ROADMAP_URL,
         },
+        {
+            "cluster": HIGH_TECH,
+            "metric": "gva",
+            "unit": "GBP m",
+            "base_year": 2024,
+            "base_value": 15300,
+            "target_year": 2030,
+            "growth_rate": 0.10,
+            "source": ROADMAP_SOURCE + ": the region's tech sector, £15.3bn GVA, growing about 10% a year",
+            "source_url": ROADMAP_URL,
+        },
     ],
     "trend_ratings": [
         {
