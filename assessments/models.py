@@ -320,6 +320,21 @@ class ScoreRun(Run):
         return f"Run {self.pk} of {subject} ({self.status})"
 
 
+class ScoreRunChunk(models.Model):
+    """One region chunk's Monte Carlo result of a fanned-out run, kept until the last chunk merges them."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    payload = models.BinaryField(help_text="Compressed arrays: unit positions and interval columns.")
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="unique_score_run_chunk")]
+
+    def __str__(self):
+        return f"chunk {self.index} of run {self.run_id}"
+
+
 class Quadrant(models.TextChoices):
     LEAD = "lead", "Lead"
     BUILD = "build", "Build"

@@ -43,6 +43,7 @@ class PanelContext:
     datasets: list = field(default_factory=list)  # (slug, fingerprint) of the statistics used
     national_growth: pd.Series | None = None  # national cluster CAGR from another source, when the panel has no window
     national_growth_window: str = ""
+    national_growth_overall: float | None = None  # all benchmark clusters together, same source and window
 
 
 def _cluster_level(region_ids, year=None):
@@ -248,7 +249,12 @@ def economic_panel(region_set, year, organisation=None):
         ),
     )
     if start_year is None and level == "cluster":
-        context.national_growth, context.national_growth_window = national_growth_from_cbp(clusters)
+        growth, overall, window = national_growth_from_cbp(clusters)
+        context.national_growth, context.national_growth_overall, context.national_growth_window = (
+            growth,
+            overall,
+            window,
+        )
     return panel, context
 
 
@@ -269,20 +275,23 @@ def _relatedness_matrix(clusters):
 def national_growth_from_cbp(clusters):
     """National employment CAGR of benchmark clusters over County Business Patterns 2008–2011.
 
+    Returns ``(growth by cluster code, growth of all benchmark clusters together, window label)``.
+
     Cluster members (NAICS 2012) are bridged to NAICS 2007 with the concordance (weights split one-to-many
     links) and summed over the 50 states. Withheld cells count as zero in both years, so the growth of
     clusters dominated by withheld cells is understated; the window is stated with every score.
     """
+    nothing = (None, None, "")
     if not Dataset.objects.filter(slug=CBP_DATASET).exists():
-        return None, ""
+        return nothing
     states = RegionSet.objects.filter(slug="us-states").first()
     if states is None:
-        return None, ""
+        return nothing
     years = list(
         EconomicObservation.objects.filter(dataset__slug=CBP_DATASET).values_list("year", flat=True).distinct()
     )
     if len(years) < 2:
-        return None, ""
+        return nothing
     start, end = min(years), max(years)
     bridge = defaultdict(list)  # naics2012 code id -> [(naics2007 code id, weight)]
     member_codes = {c.pk: c.member_code_ids() for c in clusters if c.kind == ClusterKind.BENCHMARK}
@@ -306,15 +315,18 @@ def national_growth_from_cbp(clusters):
     ):
         totals[year][industry_id] = employment or 0.0
     growth = {}
+    all_first = all_last = 0.0
     for cluster in clusters:
         codes = member_codes.get(cluster.pk)
         if not codes:
             continue
         first = sum(totals[start][t] * w for code in codes for t, w in bridge.get(code, ()))
         last = sum(totals[end][t] * w for code in codes for t, w in bridge.get(code, ()))
+        all_first, all_last = all_first + first, all_last + last
         if first > 0 and last > 0:
             growth[cluster.code] = (last / first) ** (1 / (end - start)) - 1
-    return pd.Series(growth, dtype=float), f"{start}–{end} (County Business Patterns, 50 states)"
+    overall = (all_last / all_first) ** (1 / (end - start)) - 1 if all_first > 0 and all_last > 0 else None
+    return pd.Series(growth, dtype=float), overall, f"{start}–{end} (County Business Patterns, 50 states)"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -338,6 +350,7 @@ class AuditInputs:
     trend_ratings: pd.DataFrame
     cluster_organisations: list  # dicts of governance facts with their clusters
     fingerprint_payload: dict
+    convergence: dict = field(default_factory=dict)  # convergence cluster code -> its component codes
 
 
 def _expand(cluster_ids, parents):
@@ -355,11 +368,15 @@ def _expand(cluster_ids, parents):
 def audit_inputs(audit):
     """Read everything an audit contributes to scoring, in a fixed number of queries."""
     parents = defaultdict(set)
-    for parent_id, child_id in ClusterDefinition.components.through.objects.values_list(
-        "from_clusterdefinition_id", "to_clusterdefinition_id"
-    ):
+    links = list(
+        ClusterDefinition.components.through.objects.values_list("from_clusterdefinition_id", "to_clusterdefinition_id")
+    )
+    for parent_id, child_id in links:
         parents[child_id].add(parent_id)
     code_of = dict(ClusterDefinition.objects.values_list("pk", "code"))
+    convergence = defaultdict(list)
+    for parent_id, child_id in links:
+        convergence[code_of[parent_id]].append(code_of[child_id])
 
     def codes(ids):
         return sorted(code_of[i] for i in _expand(ids, parents))
@@ -469,4 +486,5 @@ def audit_inputs(audit):
         trend_ratings=ratings,
         cluster_organisations=organisations,
         fingerprint_payload=payload,
+        convergence={k: sorted(v) for k, v in convergence.items()},
     )

@@ -193,6 +193,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
+    "reconcile-score-runs": {"task": "assessments.tasks.reconcile_score_runs", "schedule": 300.0},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

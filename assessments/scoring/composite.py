@@ -545,7 +545,7 @@ def monte_carlo(prepared, spec, draws, seed, weight_noise=0.25, rank_groups=None
 # --------------------------------------------------------------------------------------------------------
 
 
-def score(indicators, spec, uncertainty=True, draws=None, seed=None):
+def score(indicators, spec, uncertainty=True, draws=None, seed=None, alternatives=None):
     """Score every unit of a peer group under a validated methodology.
 
     ``indicators`` is indexed by unit — normally a (region, cluster) MultiIndex, whose first level groups
@@ -556,7 +556,9 @@ def score(indicators, spec, uncertainty=True, draws=None, seed=None):
     settings = spec["uncertainty"]
     draws = settings["draws"] if draws is None else draws
     seed = settings["seed"] if seed is None else seed
-    prepared = prepare(indicators, spec, methods=DEFAULT_NORMALISATIONS if uncertainty and draws else None)
+    # The alternative normalisations are needed by Monte Carlo, here or later in fanned-out chunks.
+    alternatives = bool(uncertainty and draws) if alternatives is None else alternatives
+    prepared = prepare(indicators, spec, methods=DEFAULT_NORMALISATIONS if alternatives else None)
     values, coverage = aggregate(prepared.baseline, prepared.mask, prepared.structure, spec["aggregation"])
     right, want = values[:, 0], values[:, 1]
     frame = pd.DataFrame(

@@ -12,13 +12,12 @@ import json
 import math
 from pathlib import Path
 
-from django.db import connection
 from django.db.models import Model
+
+from core.bulk import SQLITE_BATCH, insert_rows  # noqa: F401 - re-exported for the loaders
 
 # Bump when a change to the loading code should reload every dataset even though no file changed.
 LOADER_VERSION = "1"
-
-SQLITE_BATCH = 50_000
 
 
 class LoadError(Exception):
@@ -143,36 +142,6 @@ def file_digest(path):
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def insert_rows(model, fields, rows):
-    """Insert tuples of ``fields`` (attnames, e.g. "region_id") into ``model``'s table as fast as the backend allows.
-
-    PostgreSQL: one COPY (psycopg 3). SQLite: ``executemany`` of one prepared INSERT in large chunks, because
-    ``bulk_create`` there is capped at 999 parameters per statement (about 90 observation rows per batch), which
-    made it 5× slower. Other backends: ``bulk_create``. Values must already be database-ready (ids, not
-    instances). Returns the number of rows inserted.
-    """
-    rows = rows if isinstance(rows, list) else list(rows)
-    if not rows:
-        return 0
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    elif connection.vendor == "sqlite":
-        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(fields))})"  # noqa: S608
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), SQLITE_BATCH):
-                cursor.cursor.executemany(statement, rows[start : start + SQLITE_BATCH])
-    else:
-        objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
-        model.objects.bulk_create(objects, batch_size=SQLITE_BATCH)
-    return len(rows)
 
 
 def sync_entities(queryset, key, records, fields):

@@ -1,0 +1,503 @@
+"""Writes for assessments: methodologies, score runs (request, claim, execute, fan out, fail, reconcile), staleness.
+
+A score request flows one way: ``score_run_request`` creates a run row (or returns the identical queued or
+running one) and enqueues it on commit; a worker claims the row with a conditional update and calls
+``score_run_execute``, which reads frames through ``score_selectors``, runs the engine and writes every score
+and the run's success in one transaction. Large runs fan their Monte Carlo out in region chunks
+(``score_run_chunk``); the last chunk to finish writes the scores.
+"""
+
+import io
+import json
+import logging
+import math
+import socket
+import time
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessments.models import Audit, Methodology, Score, ScoreRun, ScoreRunChunk
+from assessments.score_selectors import NoStatistics, audit_inputs, economic_panel
+from assessments.scoring import pipeline
+from assessments.scoring.composite import explain, strategy_reasons
+from assessments.scoring.methodology import default_spec, spec_fingerprint, validate_spec
+from clusters.models import ClusterDefinition, ClusterRelatedness
+from core.bulk import insert_rows
+from core.models import RunStatus
+
+logger = logging.getLogger(__name__)
+
+# Monte Carlo work (units × draws) above which a run fans out across workers, and the work per chunk.
+FAN_OUT_WORK = 20_000_000
+CHUNK_WORK = 10_000_000
+MAX_ATTEMPTS = 3
+
+
+class ScoringError(Exception):
+    """A run that cannot be computed for a reason the user can fix (no statistics, bad methodology)."""
+
+
+# --------------------------------------------------------------------------------------------------------
+# Methodologies
+# --------------------------------------------------------------------------------------------------------
+
+
+def methodology_default():
+    """The shipped default methodology (public, v1), created from the engine's spec on first use."""
+    spec = validate_spec(default_spec())
+    methodology, _ = Methodology.objects.get_or_create(
+        organisation=None,
+        name=spec["name"],
+        version=spec["version"],
+        defaults={"spec": spec, "is_default": True, "description": "The platform's default methodology."},
+    )
+    return methodology
+
+
+@transaction.atomic
+def methodology_clone(*, methodology, organisation, name=None):
+    """An organisation's own editable copy of a methodology (version 1 of a new name)."""
+    name = name or f"{methodology.name} ({organisation.name})"
+    version = (
+        Methodology.objects.filter(organisation=organisation, name=name).order_by("-version").first()
+    )  # a clone under an existing name becomes its next version
+    return Methodology.objects.create(
+        organisation=organisation,
+        name=name,
+        version=(version.version + 1) if version else 1,
+        spec=validate_spec({**methodology.spec, "name": name}),
+        parent=methodology,
+        description=f"Cloned from {methodology.label}.",
+    )
+
+
+@transaction.atomic
+def methodology_revise(*, methodology, spec, trigger_rescore=True):
+    """Save an edited spec as the next version of an organisation's methodology (versions are never edited).
+
+    Raises ``MethodologyError`` with the field at fault. Runs that used the previous version are re-requested
+    under the new one when ``trigger_rescore``.
+    """
+    if methodology.organisation_id is None:
+        raise ScoringError("The shipped methodology cannot be edited; clone it first.")
+    latest = Methodology.objects.filter(organisation=methodology.organisation, name=methodology.name).order_by(
+        "-version"
+    )[0]
+    clean = validate_spec({**spec, "name": methodology.name, "version": latest.version + 1})
+    revised = Methodology.objects.create(
+        organisation=methodology.organisation,
+        name=methodology.name,
+        version=latest.version + 1,
+        spec=clean,
+        parent=latest,
+        description=methodology.description,
+    )
+    if trigger_rescore:
+        for audit_id in (
+            ScoreRun.objects.filter(
+                methodology__organisation=methodology.organisation, methodology__name=methodology.name
+            )
+            .exclude(audit=None)
+            .values_list("audit_id", flat=True)
+            .distinct()
+        ):
+            audit = Audit.objects.get(pk=audit_id)
+            score_run_request(audit=audit, methodology=revised, trigger="methodology changed")
+    return revised
+
+
+# --------------------------------------------------------------------------------------------------------
+# Requesting and claiming runs
+# --------------------------------------------------------------------------------------------------------
+
+
+def _fingerprint(*, region_set, year, methodology, audit, scenario, organisation):
+    from regions.models import Dataset
+
+    payload = {
+        "methodology": spec_fingerprint(methodology.spec),
+        "region_set": region_set.slug,
+        "year": year,
+        "datasets": sorted(Dataset.objects.values_list("slug", "fingerprint")),
+        "organisation": organisation.pk if organisation else None,
+        "custom_clusters": sorted(
+            ClusterDefinition.objects.filter(organisation=organisation).values_list("pk", "updated_at")
+        )
+        if organisation
+        else [],
+        "audit": audit_inputs(audit).fingerprint_payload if audit else None,
+        "scenario": {"id": scenario.pk, "overrides": scenario.overrides} if scenario else None,
+    }
+    return ScoreRun.fingerprint_of(payload)
+
+
+def score_run_request(
+    *, region_set=None, year=None, methodology=None, audit=None, scenario=None, trigger="", user=None, force=False
+):
+    """Ask for a score run; returns ``(run, created)``.
+
+    Identical inputs (same fingerprint) return the queued or running run, or — unless ``force`` — the latest
+    succeeded one, which already holds those scores. A new run is enqueued once the transaction commits.
+    """
+    if audit is not None:
+        region_set, year = audit.region_set, audit.year
+    if region_set is None or year is None:
+        raise ScoringError("A run needs a region set and a year, or an audit.")
+    methodology = methodology or methodology_default()
+    organisation = audit.organisation if audit else methodology.organisation
+    fingerprint = _fingerprint(
+        region_set=region_set,
+        year=year,
+        methodology=methodology,
+        audit=audit,
+        scenario=scenario,
+        organisation=organisation,
+    )
+    with transaction.atomic():
+        existing = ScoreRun.objects.select_for_update().filter(fingerprint=fingerprint)
+        active = existing.filter(status__in=ScoreRun.ACTIVE).first()
+        if active:
+            return active, False
+        if not force:
+            done = existing.filter(status=RunStatus.SUCCEEDED, is_stale=False).order_by("-finished_at").first()
+            if done:
+                return done, False
+        run = ScoreRun.objects.create(
+            organisation=organisation,
+            region_set=region_set,
+            year=year,
+            methodology=methodology,
+            audit=audit,
+            audit_version=audit.version if audit else None,
+            scenario=scenario,
+            fingerprint=fingerprint,
+            trigger=trigger[:40],
+            requested_by=user if user is not None and user.is_authenticated else None,
+        )
+        run.append_log(f"requested ({trigger or 'manual'})")
+        run.save(update_fields=["log"])
+        from assessments.tasks import execute_score_run
+
+        execute_score_run.delay_on_commit(run.pk)
+    return run, True
+
+
+def _worker_name():
+    return f"{socket.gethostname()}:{__import__('os').getpid()}"
+
+
+def score_run_fail(*, run_id, error, status=RunStatus.FAILED):
+    """Record a failed (or timed-out) run with its error; idempotent."""
+    now = timezone.now()
+    run = ScoreRun.objects.get(pk=run_id)
+    run.append_log(f"{status}: {error}")
+    ScoreRun.objects.filter(pk=run_id).update(status=status, error=str(error)[:5000], finished_at=now, log=run.log)
+    logger.warning("score run %s %s: %s", run_id, status, error)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------------------
+
+
+def _progress(run, percent, message=None):
+    fields = {"progress": percent, "heartbeat_at": timezone.now()}
+    if message:
+        run.append_log(message)
+        fields["log"] = run.log
+    ScoreRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def _related_map(clusters):
+    code_of = {c.pk: c.code for c in clusters}
+    related = {}
+    for a, b in ClusterRelatedness.objects.filter(
+        cluster_id__in=code_of, related_id__in=code_of, is_related=True
+    ).values_list("cluster_id", "related_id"):
+        related.setdefault(code_of[a], set()).add(code_of[b])
+    return related
+
+
+def _engine(run, *, fan_out_allowed=True):
+    """Read the inputs and run the engine; returns (result, context, plan) where plan lists chunk rows or []."""
+    spec = validate_spec(run.methodology.spec)
+    timings = {}
+    started = time.perf_counter()
+    try:
+        panel, context = economic_panel(run.region_set, run.year, organisation=run.organisation)
+    except NoStatistics as error:
+        raise ScoringError(str(error)) from error
+    audit = audit_inputs(run.audit) if run.audit_id else None
+    if audit is not None:
+        audit.candidates = [c for c in audit.candidates if c in set(panel.clusters)]
+        if not audit.candidates:
+            raise ScoringError(
+                f"None of the audit's candidate clusters has statistics in {run.region_set.name}; "
+                "pick clusters defined in its classification."
+            )
+    timings["read_s"] = round(time.perf_counter() - started, 3)
+    draws = spec["uncertainty"]["draws"]
+    units = len(panel.regions) * len(panel.clusters)
+    fan_out = fan_out_allowed and run.audit_id is None and units * draws > FAN_OUT_WORK
+    started = time.perf_counter()
+    result = pipeline.run(
+        panel,
+        spec,
+        national_growth=context.national_growth,
+        national_overall=context.national_growth_overall,
+        audit=audit,
+        related=_related_map(context.clusters) if audit is not None else None,
+        fan_out=fan_out,
+    )
+    timings["engine_s"] = round(time.perf_counter() - started, 3)
+    plan = []
+    if fan_out:
+        plan = pipeline.region_chunks(result.scores.index, math.ceil(units * draws / CHUNK_WORK))
+    return result, context, spec, timings, plan
+
+
+def score_run_execute(*, run_id, worker=None):
+    """Claim and compute a run. Returns the run; a run someone else claimed is returned untouched."""
+    run = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
+    if run.status == RunStatus.QUEUED and run.attempts >= MAX_ATTEMPTS:
+        score_run_fail(run_id=run.pk, error=f"gave up after {run.attempts} attempts")
+        return ScoreRun.objects.get(pk=run_id)
+    if not run.claim(worker or _worker_name()):
+        return run
+    _progress(run, 5, f"claimed by {run.worker} (attempt {run.attempts})")
+    try:
+        result, context, spec, timings, plan = _engine(run)
+    except ScoringError as error:
+        score_run_fail(run_id=run.pk, error=error)
+        return ScoreRun.objects.get(pk=run_id)
+    if plan:
+        return _fan_out(run, result, context, timings, plan)
+    _progress(run, 80, f"engine done in {timings['engine_s']} s; writing scores")
+    return _write(run, result, context, timings)
+
+
+def _fan_out(run, result, context, timings, plan):
+    """Store the baseline, then enqueue one Monte Carlo task per region chunk."""
+    from assessments.tasks import execute_score_chunk
+
+    with transaction.atomic():
+        ScoreRunChunk.objects.filter(run=run).delete()
+        ScoreRun.objects.filter(pk=run.pk).update(
+            chunks_total=len(plan), chunks_done=0, timings=timings, data_year=context.data_year, progress=30
+        )
+        run.append_log(f"fanning Monte Carlo out in {len(plan)} chunks")
+        ScoreRun.objects.filter(pk=run.pk).update(log=run.log)
+        for index in range(len(plan)):
+            execute_score_chunk.delay_on_commit(run.pk, index, len(plan))
+    return ScoreRun.objects.get(pk=run.pk)
+
+
+def score_run_chunk(*, run_id, index, total):
+    """Compute one region chunk's Monte Carlo; the last chunk to finish writes the run's scores."""
+    run = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
+    if run.status != RunStatus.RUNNING or ScoreRunChunk.objects.filter(run=run, index=index).exists():
+        return run
+    started = time.perf_counter()
+    # The chunk recomputes the baseline from the same inputs (deterministic) rather than shipping matrices around.
+    result, context, spec, _, _ = _engine(run)
+    rows = pipeline.region_chunks(result.scores.index, total)[index]
+    frame = pipeline.monte_carlo_rows(result.prepared, spec, rows)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, rows=rows, values=frame.to_numpy(dtype=np.float64), columns=np.array(frame.columns))
+    with transaction.atomic():
+        _, created = ScoreRunChunk.objects.get_or_create(
+            run=run, index=index, defaults={"payload": buffer.getvalue(), "seconds": time.perf_counter() - started}
+        )
+        if created:
+            ScoreRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now())
+        done = ScoreRun.objects.select_for_update().get(pk=run.pk)
+        done.progress = 30 + int(60 * done.chunks_done / max(done.chunks_total, 1))
+        done.save(update_fields=["progress"])
+        last = created and done.chunks_done == done.chunks_total
+    if not last:
+        return done
+    # Every chunk is in: merge the intervals into the baseline and write.
+    merged = result.scores.copy()
+    for chunk in ScoreRunChunk.objects.filter(run=run).order_by("index"):
+        data = np.load(io.BytesIO(bytes(chunk.payload)), allow_pickle=False)
+        part = pd.DataFrame(data["values"], columns=list(data["columns"]), index=merged.index[data["rows"]])
+        for column in part.columns:
+            merged.loc[part.index, column] = part[column]
+    result.scores = merged
+    chunk_seconds = ScoreRunChunk.objects.filter(run=run).values_list("seconds", flat=True)
+    timings = {**done.timings, "chunks_s": round(sum(chunk_seconds), 3)}
+    written = _write(done, result, context, timings)
+    ScoreRunChunk.objects.filter(run=run).delete()
+    return written
+
+
+def _json_value(value):
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, 6) if math.isfinite(value) else None
+
+
+def _write(run, result, context, timings):
+    """Write every score and mark the run succeeded, in one transaction."""
+    started = time.perf_counter()
+    scores = result.scores
+    economics = result.economics
+    prepared = result.prepared
+    keys = prepared.structure.keys
+    region_id = {r.code: r.pk for r in context.regions}
+    cluster_id = {c.code: c.pk for c in context.clusters}
+    if run.audit_id:
+        keep = scores.index.get_level_values("region") == run.audit.region.code
+    else:
+        keep = np.ones(len(scores), dtype=bool)
+    candidates = set(result.results.get("candidates", []))
+    raw = prepared.raw
+    normalised = prepared.baseline
+    spec = validate_spec(run.methodology.spec)
+    labels = {k: e["label"] for k, e in zip(keys, prepared.structure.entries, strict=True)}
+    columns = scores.reindex(
+        columns=["right_to_win", "want_to_win", "rtw_low", "rtw_high", "wtw_low", "wtw_high", "rank", "rank_low",
+                 "rank_high", "stability", "coverage"]
+    ).to_numpy(dtype=np.float64)  # fmt: skip
+    quadrant = scores["quadrant"].to_numpy()
+    strategy = scores["strategy"].to_numpy()
+    econ = economics.reindex(scores.index)
+    econ_values = econ[["employment", "establishments", "lq", "ss_competitive", "relatedness_density"]].to_numpy(
+        dtype=np.float64
+    )
+    flags = econ[list(pipeline.STRONG_FLAGS)].fillna(False).to_numpy(dtype=bool)
+    rows = []
+    for position in np.flatnonzero(keep):
+        region, cluster = scores.index[position]
+        indicators = {
+            k: [_json_value(raw[position, i]), _json_value(normalised[position, i])]
+            for i, k in enumerate(keys)
+            if not (np.isnan(raw[position, i]) and np.isnan(normalised[position, i]))
+        }
+        # An audit run's few scores carry their strategy and reasons; a region set's tens of thousands derive
+        # theirs on read from the stored indicators (``explain`` is pure and cheap for one score).
+        explanation = {}
+        if run.audit_id and quadrant[position]:
+            detail = explain({k: v[0] for k, v in indicators.items()}, {k: v[1] for k, v in indicators.items()}, spec)
+            explanation = strategy_reasons(quadrant[position], detail, labels)
+        values = [_json_value(v) for v in columns[position]]
+        rank, rank_low, rank_high = (None if v is None else int(v) for v in values[6:9])
+        rows.append(
+            (
+                run.pk,
+                region_id[region],
+                cluster_id[cluster],
+                cluster in candidates,
+                *(_json_value(v) for v in econ_values[position, :3]),
+                *(bool(f) for f in flags[position]),
+                values[0],
+                values[2],
+                values[3],
+                values[1],
+                values[4],
+                values[5],
+                rank,
+                rank_low,
+                rank_high,
+                quadrant[position] or "",
+                values[9],
+                strategy[position] or "",
+                values[10],
+                _json_value(econ_values[position, 3]),
+                _json_value(econ_values[position, 4]),
+                json.dumps(indicators),
+                json.dumps(explanation),
+            )
+        )
+    fields = [
+        "run_id", "region_id", "cluster_id", "candidate", "employment", "establishments", "lq", "strong",
+        "strong10", "significant", "qualifying", "right_to_win", "right_to_win_low", "right_to_win_high",
+        "want_to_win", "want_to_win_low", "want_to_win_high", "rank", "rank_low", "rank_high", "quadrant",
+        "quadrant_stability", "strategy", "coverage", "shift_share_competitive", "relatedness_density",
+        "indicators", "explanation",
+    ]  # fmt: skip
+    results = {
+        **result.results,
+        "data_year": context.data_year,
+        "start_year": context.start_year,
+        "statistics": context.level,
+        "national_growth_window": context.national_growth_window,
+        "datasets": [slug for slug, _ in context.datasets],
+    }
+    with transaction.atomic():
+        current = ScoreRun.objects.select_for_update().get(pk=run.pk)
+        if current.status != RunStatus.RUNNING:
+            return current  # reconciled or failed meanwhile: never write over it
+        Score.objects.filter(run=run).delete()
+        insert_rows(Score, fields, rows)
+        stale = bool(run.audit_id) and Audit.objects.filter(pk=run.audit_id, version__gt=run.audit_version).exists()
+        timings = {**timings, "write_s": round(time.perf_counter() - started, 3)}
+        current.append_log(f"wrote {len(rows)} scores")
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.SUCCEEDED,
+            progress=100,
+            finished_at=timezone.now(),
+            data_year=context.data_year,
+            results=json.loads(json.dumps(results, default=_json_default)),
+            timings=timings,
+            is_stale=stale,
+            log=current.log,
+            error="",
+        )
+    return ScoreRun.objects.get(pk=run.pk)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, set):
+        return sorted(value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Staleness and reconciliation
+# --------------------------------------------------------------------------------------------------------
+
+
+def audit_changed(*, audit):
+    """Record a change to an audit or its assets: bump its version and mark earlier runs stale."""
+    Audit.objects.filter(pk=audit.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    audit.refresh_from_db(fields=["version"])
+    ScoreRun.objects.filter(audit=audit, audit_version__lt=audit.version).update(is_stale=True)
+    return audit
+
+
+def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
+    """Re-enqueue runs stuck in queued or running (a lost message, a dead worker); fail those out of attempts.
+
+    The database is the source of truth: a queued run older than the threshold is enqueued again (claiming
+    is idempotent, so a duplicate message is harmless); a running run whose heartbeat stopped is put back to
+    queued, or failed once it has used its attempts. Returns counts.
+    """
+    from assessments.tasks import execute_score_run
+
+    now = now or timezone.now()
+    threshold = now - timezone.timedelta(seconds=stuck_after_seconds)
+    counts = {"requeued": 0, "reset": 0, "failed": 0}
+    for run in ScoreRun.objects.filter(status=RunStatus.QUEUED, updated_at__lt=threshold):
+        ScoreRun.objects.filter(pk=run.pk).update(updated_at=now)
+        execute_score_run.delay_on_commit(run.pk)
+        counts["requeued"] += 1
+    for run in ScoreRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=threshold):
+        if run.attempts >= MAX_ATTEMPTS:
+            score_run_fail(run_id=run.pk, error=f"worker lost {run.attempts} times")
+            counts["failed"] += 1
+            continue
+        reset = ScoreRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, heartbeat_at__lt=threshold).update(
+            status=RunStatus.QUEUED, updated_at=now
+        )
+        if reset:
+            execute_score_run.delay_on_commit(run.pk)
+            counts["reset"] += 1
+    return counts

@@ -1,0 +1,34 @@
+"""Export helpers shared by every exporter (CSV now; XLSX and PDF reports reuse the same cell rule)."""
+
+import csv
+import math
+
+# A spreadsheet treats a cell starting with one of these as a formula (CWE-1236).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value):
+    """A value ready for a CSV or spreadsheet cell: text that would run as a formula is prefixed with ``'``.
+
+    Numbers stay numbers (a negative number is not text), booleans become ``true``/``false``, NaN and None
+    become empty.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "" if isinstance(value, float) and math.isnan(value) else value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def write_csv(handle, header, rows):
+    """Write ``rows`` under ``header`` with every cell passed through ``safe_cell``."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        count += 1
+    return count
