@@ -5,14 +5,27 @@ caller can never see another organisation's rows. Each returns querysets or plai
 already joined or prefetched: the pages that use them run a fixed number of queries whatever the row count.
 """
 
+import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from anchors.models import AnchorInstitution
-from assessments.models import Audit, AuditCluster, MarketForecast, PriorityItem, TrendRating
+from assessments.models import (
+    Audit,
+    AuditCluster,
+    MarketForecast,
+    PriorityItem,
+    Quadrant,
+    Score,
+    ScoreRun,
+    TrendRating,
+)
+from assessments.scoring.composite import explain, strategy_reasons
+from assessments.scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
 from clusters.models import ClusterOrganisation
+from core.models import RunStatus
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
 
@@ -25,6 +38,12 @@ def _count_of(model, fk="audit"):
 def audit_queryset(*, user, organisation):
     """The audits of the active organisation that ``user`` may read, with region and region set joined."""
     return Audit.objects.for_user(user, organisation=organisation).select_related("region", "region_set")
+
+
+def audit_page_queryset(*, user, organisation):
+    """``audit_queryset`` with the id of each audit's latest score run, so a never-scored audit costs no query."""
+    latest = ScoreRun.objects.filter(audit=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    return audit_queryset(user=user, organisation=organisation).annotate(latest_run_id=Subquery(latest))
 
 
 def audit_list(*, user, organisation):
@@ -129,4 +148,370 @@ def audit_detail(*, audit):
         forecasts=forecasts,
         trend_ratings=trend_ratings,
         priority_frameworks=priority_frameworks,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Scores: the audit's runs, the latest succeeded run's scores, one score's explanation, run-level results
+# --------------------------------------------------------------------------------------------------------
+
+# How each indicator's raw value reads: (kind, unit). Kinds: ``ratio`` (2 decimals), ``share`` (0–1 as %),
+# ``rate`` (a yearly change as %/yr), ``points`` (a yearly difference in percentage points), ``index`` (0–1,
+# 2 decimals), ``count`` (a number with thousands separators), ``stars`` (out of 5).
+INDICATOR_FORMATS = {
+    "lq": ("ratio", ""),
+    "scale": ("share", " of national jobs"),
+    "competitive_shift": ("share", " of start jobs"),
+    "cagr": ("rate", "/yr"),
+    "relatedness_density": ("share", ""),
+    "related_strength": ("ratio", ""),
+    "anchor_strength": ("index", " / 1"),
+    "asset_proximity": ("index", " / 1"),
+    "ecosystem_completeness": ("index", " / 1"),
+    "collaboration_density": ("share", ""),
+    "cross_sector_share": ("share", ""),
+    "largest_component_share": ("share", ""),
+    "talent": ("count", " per 10k jobs"),
+    "innovation": ("count", " per 10k jobs"),
+    "research_intensity": ("count", "k per job"),
+    "national_growth": ("rate", "/yr"),
+    "industry_mix": ("points", " pp/yr"),
+    "projected_growth": ("rate", "/yr"),
+    "job_quality": ("ratio", "× avg wage"),
+    "priority_alignment": ("share", ""),
+    "trend_score": ("stars", " / 5"),
+    "investment_momentum": ("rate", " y/y"),
+}
+
+# What would give a missing indicator a value, in the words of the audit pages.
+INDICATOR_HINTS = {
+    "lq": "employment statistics for this region and cluster",
+    "scale": "employment statistics for this region and cluster",
+    "competitive_shift": "statistics for the start of the growth window in this peer group",
+    "cagr": "statistics for the start of the growth window in this peer group",
+    "relatedness_density": "employment statistics for the related clusters",
+    "related_strength": "employment statistics for the related clusters",
+    "anchor_strength": "record anchor institutions tied to this cluster",
+    "asset_proximity": "give the cluster's anchors and stakeholders a location",
+    "ecosystem_completeness": "record stakeholders tied to this cluster, ideally in all five groups",
+    "collaboration_density": "record partnerships between the cluster's anchors and stakeholders",
+    "cross_sector_share": "record partnerships between the cluster's anchors and stakeholders",
+    "largest_component_share": "record partnerships between the cluster's anchors and stakeholders",
+    "talent": "enter relevant graduates a year for this candidate cluster",
+    "innovation": "enter patents a year for this candidate cluster",
+    "research_intensity": "enter research spend for this candidate cluster",
+    "national_growth": "national statistics over a growth window for this classification",
+    "industry_mix": "national statistics over a growth window for this classification",
+    "projected_growth": "add a sourced market forecast for this cluster",
+    "job_quality": "wage statistics for this cluster",
+    "priority_alignment": "select priority frameworks that include this cluster",
+    "trend_score": "rate this cluster against the trend themes (1–5, with evidence)",
+    "investment_momentum": "enter the year-on-year change in investment for this candidate cluster",
+}
+
+GROUP_LABELS = {"talent_innovation": "Talent & innovation", "market_growth": "Market growth"}
+AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
+
+
+def format_indicator(key, value):
+    """An indicator's raw value in words and units, e.g. ``1.79``, ``3.7%``, ``+2.4%/yr``, ``3.8 / 5``."""
+    if value is None or value != value:
+        return "—"
+    kind, unit = INDICATOR_FORMATS.get(key, ("ratio", ""))
+    if kind == "share":
+        percent = value * 100
+        return f"{percent:,.{2 if abs(percent) < 1 and percent else 1}f}%{unit}"
+    if kind == "rate":
+        return f"{value * 100:+,.1f}%{unit}".replace("-", "−")
+    if kind == "points":
+        return f"{value * 100:+,.1f}{unit}".replace("-", "−")
+    if kind == "count":
+        return f"{value:,.{0 if abs(value) >= 100 else 1}f}{unit}"
+    if kind == "stars":
+        return f"{value:.1f}{unit}"
+    return f"{value:,.2f}{unit}"
+
+
+@dataclass
+class Interval:
+    """A 0–100 score with its Monte Carlo interval, as positions for an inline bar."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    @staticmethod
+    def _clip(x):
+        return min(max(x, 0.0), 100.0)
+
+    @property
+    def has_range(self):
+        return self.low is not None and self.high is not None
+
+    @property
+    def left(self):
+        return self._clip(self.low) if self.has_range else 0.0
+
+    @property
+    def width(self):
+        return max(self._clip(self.high) - self.left, 0.6) if self.has_range else 0.0
+
+    @property
+    def point(self):
+        return self._clip(self.value) if self.value is not None else None
+
+
+def score_run_queryset(*, user, organisation):
+    """The score runs ``user`` may read in the active organisation, with methodology and requester joined."""
+    return ScoreRun.objects.for_user(user, organisation=organisation).select_related("methodology", "requested_by")
+
+
+@dataclass
+class AuditScores:
+    """The audit's latest run (any status), the latest succeeded run and its scores, read in ≤ 3 queries.
+
+    ``candidates`` are the audit's candidate clusters, best opportunity (rank) first; ``others`` the rest of
+    the region's clusters in the same order. ``results`` is the scored run's run-level results, ready to show.
+    """
+
+    audit: Audit
+    run: ScoreRun | None = None
+    scored_run: ScoreRun | None = None
+    candidates: list = field(default_factory=list)
+    others: list = field(default_factory=list)
+    results: "RunResults | None" = None
+
+    @property
+    def is_active(self):
+        return self.run is not None and self.run.is_active
+
+    def _behind(self, run):
+        return run is not None and (run.is_stale or (run.audit_version or 0) < self.audit.version)
+
+    @property
+    def outdated(self):
+        """The scores shown no longer match the audit (it changed since), and no re-score is under way."""
+        return not self.is_active and (self._behind(self.run) or self._behind(self.scored_run))
+
+    @property
+    def cluster_count(self):
+        return len(self.candidates) + len(self.others)
+
+    @property
+    def showing_older_run(self):
+        return self.scored_run is not None and self.run is not None and self.scored_run.pk != self.run.pk
+
+    @property
+    def quadrant_counts(self):
+        counts = {value: 0 for value, _ in Quadrant.choices}
+        for score in self.candidates:
+            if score.quadrant:
+                counts[score.quadrant] += 1
+        return [(value, label, counts[value]) for value, label in Quadrant.choices]
+
+
+def _decorate(score):
+    score.rtw = Interval(score.right_to_win, score.right_to_win_low, score.right_to_win_high)
+    score.wtw = Interval(score.want_to_win, score.want_to_win_low, score.want_to_win_high)
+    return score
+
+
+def audit_scores(*, user, organisation, audit):
+    """The audit's scores page: latest run, latest succeeded run, its scores with clusters, run-level results.
+
+    At most three queries (none when ``audit`` comes from :func:`audit_page_queryset` and was never scored).
+    """
+    runs = score_run_queryset(user=user, organisation=organisation).filter(audit=audit).order_by("-created_at", "-pk")
+    if hasattr(audit, "latest_run_id"):  # read with the audit (``audit_page_queryset``)
+        run = runs.filter(pk=audit.latest_run_id).first() if audit.latest_run_id else None
+    else:
+        run = runs.first()
+    if run is None:
+        return AuditScores(audit=audit)
+    scored_run = run if run.status == RunStatus.SUCCEEDED else runs.filter(status=RunStatus.SUCCEEDED).first()
+    if scored_run is None:
+        return AuditScores(audit=audit, run=run)
+    scores = [
+        _decorate(score)
+        for score in Score.objects.filter(run=scored_run)
+        .select_related("cluster")
+        .defer("indicators", "explanation")
+        .order_by(F("rank").asc(nulls_last=True), "cluster__name")
+    ]
+    candidates = [s for s in scores if s.candidate]
+    return AuditScores(
+        audit=audit,
+        run=run,
+        scored_run=scored_run,
+        candidates=candidates,
+        others=[s for s in scores if not s.candidate],
+        results=run_results(run=scored_run, clusters={s.cluster.code: s.cluster for s in scores}),
+    )
+
+
+def audit_score_run(*, user, organisation, audit, run_id):
+    """One of the audit's runs, or ``ScoreRun.DoesNotExist`` (another organisation's or audit's run)."""
+    return score_run_queryset(user=user, organisation=organisation).get(audit=audit, pk=run_id)
+
+
+# --- Run-level results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResults:
+    """A run's maturity, partner strategy per candidate cluster and data coverage, with names for codes."""
+
+    maturity: list
+    partner_clusters: list
+    coverage: list
+    national_growth_window: str = ""
+    data_year: int | None = None
+    statistics: str = ""
+    datasets: list = field(default_factory=list)
+
+
+def _cluster_name(clusters, code):
+    cluster = clusters.get(str(code))
+    return cluster.name if cluster else str(code)
+
+
+_RELATED_PAIR = re.compile(r"\(([\w.-]+) ~ ([\w.-]+)\)")
+
+
+def _name_codes(reason, clusters):
+    """The engine's "serve related clusters (13 ~ 5)" with the clusters' names instead of their codes."""
+    return _RELATED_PAIR.sub(
+        lambda m: f"({_cluster_name(clusters, m.group(1))} ~ {_cluster_name(clusters, m.group(2))})", reason
+    )
+
+
+def run_results(*, run, clusters):
+    """The run's stored results in display form; ``clusters`` maps cluster codes to definitions (no queries)."""
+    results = run.results or {}
+    maturity = []
+    for org in results.get("maturity") or []:
+        stages = org.get("stages") or []
+        maturity.append(
+            {
+                **org,
+                "cluster_names": [_cluster_name(clusters, c) for c in org.get("clusters") or []],
+                "stages_reached": sum(1 for s in stages if s.get("reached")),
+            }
+        )
+    strategy = (results.get("partner_strategy") or {}).get("clusters") or {}
+    partner_clusters = []
+    for code in results.get("candidates") or list(strategy):
+        entry = strategy.get(str(code))
+        if entry is None:
+            continue
+        present = set(entry.get("groups_present") or [])
+        recommendations = [
+            {**rec, "reasons": [_name_codes(reason, clusters) for reason in rec.get("reasons") or []]}
+            for rec in entry.get("recommendations") or []
+        ]
+        partner_clusters.append(
+            {
+                **entry,
+                "code": str(code),
+                "name": _cluster_name(clusters, code),
+                "groups": [(value, label, value in present) for value, label in StakeholderGroup.choices],
+                "recommendations": recommendations,
+            }
+        )
+    labels = {}
+    if run.methodology_id:
+        try:
+            spec = validate_spec(run.methodology.spec)
+        except MethodologyError:
+            spec = None
+        if spec:
+            labels = {key: (axis, entry["label"]) for axis, _, key, _, entry in indicator_table(spec)}
+    coverage = [
+        {
+            "indicator": key,
+            "label": labels.get(key, (None, key))[1],
+            "axis": AXIS_LABELS.get(labels.get(key, ("",))[0], ""),
+            "share": share,
+        }
+        for key, share in (results.get("coverage") or {}).items()
+    ]
+    return RunResults(
+        maturity=maturity,
+        partner_clusters=partner_clusters,
+        coverage=coverage,
+        national_growth_window=results.get("national_growth_window") or "",
+        data_year=results.get("data_year"),
+        statistics=results.get("statistics") or "",
+        datasets=results.get("datasets") or [],
+    )
+
+
+# --- One score's explanation ---------------------------------------------------------------------------------
+
+
+def audit_score(*, audit, score_id):
+    """One score of one of the audit's runs with its run, methodology and cluster, or ``Score.DoesNotExist``.
+
+    ``audit`` must come from :func:`audit_queryset`, so visibility has already been checked.
+    """
+    return Score.objects.select_related("run", "run__methodology", "cluster").get(run__audit=audit, pk=score_id)
+
+
+@dataclass
+class ScoreExplanation:
+    """One score's recommended strategy with its reasons, and per axis every indicator's part in the score."""
+
+    score: Score
+    strategy: str
+    summary: str
+    reasons: list
+    axes: list
+
+
+def score_explanation(*, score):
+    """Rebuild a score's explanation from its stored indicators and its run's methodology (pure, no queries)."""
+    spec = validate_spec(score.run.methodology.spec)
+    raw = {k: v[0] for k, v in (score.indicators or {}).items()}
+    normalised = {k: v[1] for k, v in (score.indicators or {}).items()}
+    detail = explain(raw, normalised, spec)
+    stored = score.explanation or {}
+    if not stored.get("reasons") and score.quadrant:
+        labels = {key: entry["label"] for _, _, key, _, entry in indicator_table(spec)}
+        stored = strategy_reasons(score.quadrant, detail, labels)
+    axes = []
+    for axis in AXES:
+        part = detail[axis]
+        up, down = set(part["drivers_up"]), set(part["drivers_down"])
+        rows, missing = [], []
+        for row in part["indicators"]:
+            row = {
+                **row,
+                "group_label": GROUP_LABELS.get(row["group"], row["group"].replace("_", " ").capitalize()),
+                "raw_text": format_indicator(row["indicator"], row["raw"]),
+                "driver": "up" if row["indicator"] in up else "down" if row["indicator"] in down else "",
+            }
+            if row["normalised"] is None:
+                row["hint"] = INDICATOR_HINTS.get(row["indicator"], "data for this indicator")
+                missing.append(row)
+            else:
+                rows.append(row)
+        axes.append(
+            {
+                "key": axis,
+                "label": AXIS_LABELS[axis],
+                "score": part["score"],
+                "coverage": part["coverage"],
+                "rows": rows,
+                "missing": missing,
+                "drivers_up": [r for r in rows if r["driver"] == "up"],
+                "drivers_down": [r for r in rows if r["driver"] == "down"],
+                "total": sum(r["contribution"] or 0 for r in rows),
+            }
+        )
+    return ScoreExplanation(
+        score=score,
+        strategy=stored.get("strategy", ""),
+        summary=stored.get("summary", ""),
+        reasons=stored.get("reasons", []),
+        axes=axes,
     )
