@@ -218,6 +218,13 @@ def test_an_officers_score_now_creates_one_run_and_a_second_click_returns_it(off
     assert 'hx-trigger="every 2s"' in second.content.decode()
 
 
+def test_an_admin_may_score_too(client, owner, audit):
+    client.force_login(owner)
+    with mock.patch("assessments.tasks.execute_score_run.delay_on_commit"):
+        assert client.post(reverse("audits:score", args=[audit.pk]), headers={"HX-Request": "true"}).status_code == 200
+    assert ScoreRun.objects.filter(audit=audit, requested_by=owner).count() == 1
+
+
 def test_score_now_without_javascript_redirects_back_to_the_scores(officer_client, audit):
     with mock.patch("assessments.tasks.execute_score_run.delay_on_commit"):
         response = officer_client.post(reverse("audits:score", args=[audit.pk]))
