@@ -307,7 +307,9 @@ def score_run_chunk(*, run_id, index, total):
     rows = pipeline.region_chunks(result.scores.index, total)[index]
     frame = pipeline.monte_carlo_rows(result.prepared, spec, rows)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, rows=rows, values=frame.to_numpy(dtype=np.float64), columns=np.array(frame.columns))
+    np.savez_compressed(
+        buffer, rows=rows, values=frame.to_numpy(dtype=np.float64), columns=np.array(frame.columns, dtype=str)
+    )
     with transaction.atomic():
         _, created = ScoreRunChunk.objects.get_or_create(
             run=run, index=index, defaults={"payload": buffer.getvalue(), "seconds": time.perf_counter() - started}

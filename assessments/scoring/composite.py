@@ -275,7 +275,10 @@ def prepare(indicators, spec, methods=None):
             if note["winsorised"] or note["log"]:
                 treatment[structure.keys[i]] = note
         for m in methods:
-            result = normalise(treated, fixed or m, target=entry.get("target"))
+            # Ranks need no outlier treatment, and winsorising would tie a raised top value with the cap (its
+            # rank would fall): percentile ranks use the untreated values, min-max and z-score the treated ones.
+            method = fixed or m
+            result = normalise(column if method == "percentile" else treated, method, target=entry.get("target"))
             normalised[m][:, i] = 100.0 - result if entry["direction"] == -1 else result
     return Prepared(
         index=indicators.index,
@@ -306,7 +309,8 @@ def _pattern_weights(pattern, structure, indicator_weights, group_weights):
         out=np.zeros_like(inner),
         where=inner_total[:, structure.group_of] > 0,
     )
-    group_present = (pattern.astype(onehot.dtype) @ onehot) > 0
+    # A group is present when its present indicators carry weight (noise never zeroes a positive weight).
+    group_present = inner_total.max(axis=0) > 0
     axes = []
     for a in range(len(AXES)):
         cols = (structure.group_axis == a) & group_present
@@ -386,7 +390,9 @@ def aggregate(normalised, mask, structure, aggregation="arithmetic", indicator_w
     for a in range(len(AXES)):
         cols = structure.group_axis == a
         coverage[:, a] = share_in_group[:, cols] @ gw[cols] / gw[cols].sum()
-    return scores[0].astype(np.float64), coverage
+    # exp(log(x)) and long weighted sums are off by an ulp (100.00000000000004); round well below any display
+    # precision so equal inputs give exactly equal scores and never straddle a quadrant threshold.
+    return np.round(scores[0].astype(np.float64), 9), coverage
 
 
 def quadrants(right, want, thresholds):
@@ -458,8 +464,9 @@ def monte_carlo(prepared, spec, draws, seed, weight_noise=0.25, rank_groups=None
     interval of the rank within ``rank_groups`` (normally the region) by opportunity, and the share of draws
     that keep the unit in its baseline quadrant.
 
-    Draw parameters are sampled once up front, so the result is identical for the same seed however the
-    units are chunked. Units are processed in chunks that never split a rank group.
+    Draw parameters are sampled once up front, so the result is the same for the same seed however the units
+    are chunked — up to float32 rounding (BLAS blocks products differently by size; a few ulps). Units are
+    processed in chunks that never split a rank group.
     """
     structure = prepared.structure
     rng = np.random.default_rng(seed)
