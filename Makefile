@@ -26,6 +26,9 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py load_demo
+	$(PY) manage.py score_region_set --region-set us-states --year 2016
+	$(PY) manage.py score_region_set --region-set uk-nuts2 --year 2018
+	$(PY) manage.py score_region_set --region-set us-msas --year 2016
 	@echo "Serving http://127.0.0.1:$(PORT)/ — log in with the demo login printed above. Ctrl-C stops."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -280,9 +281,26 @@ def score_run_execute(*, run_id, worker=None):
     return _write(run, result, context, timings)
 
 
+def _baseline_key(run):
+    return f"score-run:{run.pk}:baseline"
+
+
+def _baseline(run):
+    """A fanned-out run's inputs and baseline: from the shared cache, or recomputed (deterministic) if evicted."""
+    cached = cache.get(_baseline_key(run))
+    if cached is not None:
+        return cached
+    result, context, spec, _, _ = _engine(run)
+    return result, context, spec
+
+
 def _fan_out(run, result, context, timings, plan):
     """Store the baseline, then enqueue one Monte Carlo task per region chunk."""
     from assessments.tasks import execute_score_chunk
+
+    # Chunks on other workers read the baseline from the shared cache (Redis in production) instead of
+    # re-reading and recomputing it; a cache miss only costs that recomputation.
+    cache.set(_baseline_key(run), (result, context, validate_spec(run.methodology.spec)), timeout=3600)
 
     with transaction.atomic():
         ScoreRunChunk.objects.filter(run=run).delete()
@@ -302,8 +320,7 @@ def score_run_chunk(*, run_id, index, total):
     if run.status != RunStatus.RUNNING or ScoreRunChunk.objects.filter(run=run, index=index).exists():
         return run
     started = time.perf_counter()
-    # The chunk recomputes the baseline from the same inputs (deterministic) rather than shipping matrices around.
-    result, context, spec, _, _ = _engine(run)
+    result, context, spec = _baseline(run)
     rows = pipeline.region_chunks(result.scores.index, total)[index]
     frame = pipeline.monte_carlo_rows(result.prepared, spec, rows)
     buffer = io.BytesIO()
@@ -334,6 +351,7 @@ def score_run_chunk(*, run_id, index, total):
     timings = {**done.timings, "chunks_s": round(sum(chunk_seconds), 3)}
     written = _write(done, result, context, timings)
     ScoreRunChunk.objects.filter(run=run).delete()
+    cache.delete(_baseline_key(run))
     return written
 
 
@@ -503,3 +521,91 @@ def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
             execute_score_run.delay_on_commit(run.pk)
             counts["reset"] += 1
     return counts
+
+
+# --------------------------------------------------------------------------------------------------------
+# Triggers: the audit workflow and reference-data reloads
+# --------------------------------------------------------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """An audit transition that its current status does not allow."""
+
+
+def _transition(audit, allowed, **changes):
+    with transaction.atomic():
+        current = Audit.objects.select_for_update().get(pk=audit.pk)
+        if current.status not in allowed:
+            raise WorkflowError(f"A {current.get_status_display().lower()} audit cannot be {changes['status']}.")
+        for field_name, value in changes.items():
+            setattr(current, field_name, value)
+        current.save(update_fields=[*changes, "updated_at"])
+    audit.refresh_from_db()
+    return audit
+
+
+def audit_submit(*, audit, user):
+    """Submit a draft (or returned) audit for review, and score it."""
+    from assessments.models import AuditStatus
+
+    _transition(
+        audit,
+        (AuditStatus.DRAFT, AuditStatus.RETURNED),
+        status=AuditStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        submitted_by=user,
+    )
+    score_run_request(audit=audit, user=user, trigger="audit submitted")
+    return audit
+
+
+def audit_approve(*, audit, user):
+    """Approve a submitted audit (it is locked from now on), and score it."""
+    from assessments.models import AuditStatus
+
+    _transition(
+        audit, (AuditStatus.SUBMITTED,), status=AuditStatus.APPROVED, approved_at=timezone.now(), approved_by=user
+    )
+    score_run_request(audit=audit, user=user, trigger="audit approved")
+    return audit
+
+
+def audit_return(*, audit, user, comment):
+    """Send a submitted audit back to its officers with the reviewer's comment."""
+    from assessments.models import AuditStatus
+
+    if not comment.strip():
+        raise WorkflowError("Say what needs to change when returning an audit.")
+    return _transition(audit, (AuditStatus.SUBMITTED,), status=AuditStatus.RETURNED, review_comment=comment.strip())
+
+
+def rescore_after_reference_change(*, slugs):
+    """Re-request the latest current run of every subject once reference data changed.
+
+    The datasets' fingerprints are part of every run's fingerprint, so each request creates a new run; the
+    old scores stay until the new ones are written.
+    """
+    seen = set()
+    requested = 0
+    for run in (
+        ScoreRun.objects.filter(status=RunStatus.SUCCEEDED, is_stale=False)
+        .select_related("region_set", "methodology", "audit", "scenario")
+        .order_by("-finished_at")
+    ):
+        key = (run.region_set_id, run.year, run.methodology_id, run.audit_id, run.scenario_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if run.audit_id:
+            score_run_request(audit=run.audit, methodology=run.methodology, trigger="reference data reloaded")
+        else:
+            score_run_request(
+                region_set=run.region_set,
+                year=run.year,
+                methodology=run.methodology,
+                scenario=run.scenario,
+                trigger="reference data reloaded",
+            )
+        requested += 1
+    logger.info("reference data changed (%s): %s runs requested", ", ".join(slugs), requested)
+    return requested

@@ -150,7 +150,7 @@ def test_it_fails_clearly_when_the_audit_clusters_have_no_statistics(run_now, or
 def test_it_fans_large_runs_out_in_chunks_with_the_same_numbers(run_now, states, monkeypatch):
     inline, _ = run_now(region_set=states, year=2025)
     monkeypatch.setattr(services, "FAN_OUT_WORK", 1)
-    monkeypatch.setattr(services, "CHUNK_WORK", 50 * 67 * 200 // 3)
+    monkeypatch.setattr(services, "CHUNK_WORK", 50 * 67 * 200 // 3 + 1)  # three chunks
     fanned, _ = run_now(region_set=states, year=2025, force=True)
     assert fanned.status == RunStatus.SUCCEEDED, fanned.error
     assert fanned.chunks_total == 3 and fanned.chunks_done == 3

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.demo import organisation
+from assessments.services import ScoringError, score_run_request
 from assessments.demo.loader import ReferenceDataMissing, demo_load
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             help=f"Password for every demo user (default: {organisation.DEFAULT_PASSWORD}). "
             "Override it on any site others can reach.",
         )
+        parser.add_argument("--no-score", action="store_true", help="Load the data without scoring the audits.")
 
     def handle(self, *args, username, password, **options):
         try:
@@ -46,8 +48,25 @@ class Command(BaseCommand):
                 f"  Audit: {audit.title} ({audit.year}, {audit.region}) — {audit.anchors.count()} anchors, "
                 f"{audit.stakeholders.count()} stakeholders, {audit.partnerships.count()} partnerships"
             )
+            if not options["no_score"]:
+                self._score(audit)
         self.stdout.write(
             f"Demo login: username '{result.username}', password '{result.password}' "
             f"(admin of '{result.organisation.slug}')."
         )
         self.stdout.write(f"Other demo users, same password: {', '.join(result.other_usernames)}.")
+
+    def _score(self, audit):
+        """Score a demo audit; identical inputs reuse the finished run, so a second load costs nothing here."""
+        try:
+            run, created = score_run_request(audit=audit, trigger="demo")
+        except ScoringError as error:
+            self.stderr.write(f"    not scored: {error}")
+            return
+        run.refresh_from_db()
+        state = "scored" if created else "scores up to date"
+        if run.is_active:
+            state = "scoring queued (a worker will pick it up)"
+        elif run.status != "succeeded":
+            state = f"scoring {run.status}: {run.error}"
+        self.stdout.write(f"    {state} (run {run.pk}, {run.methodology.label})")
