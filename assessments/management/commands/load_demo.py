@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.demo import organisation
-from assessments.services import ScoringError, score_run_request
 from assessments.demo.loader import ReferenceDataMissing, demo_load
+from assessments.services import ScoringError, score_run_request
 
 
 class Command(BaseCommand):
