@@ -1,13 +1,14 @@
 """Methodologies: which indicators, how they are normalised, weighted and aggregated, and the quadrant thresholds.
 
 A methodology is plain JSON-compatible data (stored on ``assessments.Methodology.spec``). ``DEFAULT_SPEC`` is
-methodology v1; ``validate_spec`` checks an edited copy and returns it in canonical form, so a stored spec is
-always complete and its fingerprint stable.
+methodology v1, read from the JSON file shipped beside this module; ``validate_spec`` checks an edited copy
+and returns it in canonical form, so a stored spec is always complete and its fingerprint stable.
 """
 
 import copy
 import hashlib
 import json
+from pathlib import Path
 
 AXES = ("right_to_win", "want_to_win")
 NORMALISATIONS = ("percentile", "minmax", "zscore", "target", "goalposts")
@@ -20,185 +21,11 @@ class MethodologyError(ValueError):
     """A methodology spec that cannot be used; the message says which field and why."""
 
 
-def _indicator(label, weight=1.0, direction=1, description="", **options):
-    return {"label": label, "weight": weight, "direction": direction, "description": description, **options}
-
-
-# Methodology v1. Group weights are relative within an axis and indicator weights relative within a group;
-# both are renormalised over what is present for a unit, and the share of weight present is the coverage.
-DEFAULT_SPEC = {
-    "name": "Cluster Platform default",
-    "version": 1,
-    "normalisation": "percentile",
-    "aggregation": "arithmetic",
-    "outliers": {"enabled": True, "skew": 2.0, "kurtosis": 3.5, "winsorise_max_share": 0.05},
-    "thresholds": {"right_to_win": 50.0, "want_to_win": 50.0},
-    "uncertainty": {"draws": 200, "weight_noise": 0.25, "seed": 20161},
-    "axes": {
-        "right_to_win": {
-            "specialisation": {
-                "weight": 0.25,
-                "indicators": {
-                    "lq": _indicator(
-                        "Location quotient",
-                        0.6,
-                        description="Cluster share of regional employment "
-                        "relative to the benchmark's (traded/local denominators).",
-                    ),
-                    "scale": _indicator("Scale", 0.4, description="Share of the benchmark's cluster employment."),
-                },
-            },
-            "momentum": {
-                "weight": 0.10,
-                "indicators": {
-                    "competitive_shift": _indicator(
-                        "Regional competitive effect",
-                        description="Shift-share competitive effect per job at the window start.",
-                    ),
-                    "cagr": _indicator("Cluster employment growth", 0.5, description="Regional cluster CAGR."),
-                },
-            },
-            "related": {
-                "weight": 0.15,
-                "indicators": {
-                    "relatedness_density": _indicator(
-                        "Relatedness density",
-                        description="Related clusters in which the region is specialised, weighted by relatedness.",
-                    ),
-                    "related_strength": _indicator(
-                        "Related-cluster strength", description="Relatedness-weighted LQ of related clusters."
-                    ),
-                },
-            },
-            "anchors": {
-                "weight": 0.15,
-                "indicators": {
-                    "anchor_strength": _indicator(
-                        "Anchor strength",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 1.0],
-                        description="Anchors tied to the cluster, weighted by type and size, saturating.",
-                    ),
-                },
-            },
-            "proximity": {
-                "weight": 0.10,
-                "indicators": {
-                    "asset_proximity": _indicator(
-                        "Proximity of assets",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 1.0],
-                        description="Share of the cluster's anchors and stakeholders within walking distance "
-                        "of the densest point, and how close they are to one another.",
-                    ),
-                },
-            },
-            "ecosystem": {
-                "weight": 0.15,
-                "indicators": {
-                    "ecosystem_completeness": _indicator(
-                        "Ecosystem completeness",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 1.0],
-                        description="How many of the five stakeholder groups are present, and how evenly.",
-                    ),
-                    "collaboration_density": _indicator(
-                        "Network density", 0.4, normalisation="goalposts", goalposts=[0.0, 0.5]
-                    ),
-                    "cross_sector_share": _indicator(
-                        "Cross-sector ties", 0.3, normalisation="goalposts", goalposts=[0.0, 0.5]
-                    ),
-                    "largest_component_share": _indicator(
-                        "Connected share", 0.3, normalisation="goalposts", goalposts=[0.0, 1.0]
-                    ),
-                },
-            },
-            "talent_innovation": {
-                "weight": 0.10,
-                "indicators": {
-                    "talent": _indicator(
-                        "Relevant graduates per 10,000 jobs",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 6.0],
-                        transform="log1p",
-                    ),
-                    "innovation": _indicator(
-                        "Patents per 10,000 jobs", normalisation="goalposts", goalposts=[0.0, 5.0], transform="log1p"
-                    ),
-                    "research_intensity": _indicator(
-                        "Research spend per job (thousands)",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 4.0],
-                        transform="log1p",
-                    ),
-                },
-            },
-        },
-        "want_to_win": {
-            "market_growth": {
-                "weight": 0.30,
-                "indicators": {
-                    "national_growth": _indicator(
-                        "National cluster growth", description="Benchmark cluster employment CAGR over the window."
-                    ),
-                    "industry_mix": _indicator(
-                        "Industry-mix effect", 0.5, description="National cluster growth above overall growth."
-                    ),
-                },
-            },
-            "projected_growth": {
-                "weight": 0.20,
-                "indicators": {
-                    "projected_growth": _indicator(
-                        "Projected growth",
-                        normalisation="goalposts",
-                        goalposts=[-0.02, 0.08],
-                        description="Annual growth implied by a sourced forecast.",
-                    ),
-                },
-            },
-            "job_quality": {
-                "weight": 0.15,
-                "indicators": {
-                    "job_quality": _indicator("Job quality", description="Cluster wage relative to all industries."),
-                },
-            },
-            "priority": {
-                "weight": 0.20,
-                "indicators": {
-                    "priority_alignment": _indicator(
-                        "Priority alignment",
-                        normalisation="goalposts",
-                        goalposts=[0.0, 1.0],
-                        description="Weight of the cluster in the selected priority frameworks.",
-                    ),
-                },
-            },
-            "trends": {
-                "weight": 0.10,
-                "indicators": {
-                    "trend_score": _indicator(
-                        "Trend themes",
-                        normalisation="goalposts",
-                        goalposts=[1.0, 5.0],
-                        description="Mean expert rating (1–5) against the trend themes.",
-                    ),
-                },
-            },
-            "investment": {
-                "weight": 0.05,
-                "indicators": {
-                    "investment_momentum": _indicator(
-                        "Investment momentum",
-                        normalisation="goalposts",
-                        goalposts=[-0.25, 0.5],
-                        description="Year-on-year change in venture investment.",
-                    ),
-                },
-            },
-        },
-    },
-}
+# Methodology v1 ships as data (``methodologies/default-v1.json``). Group weights are relative within an axis and
+# indicator weights relative within a group; both are renormalised over what is present for a unit, and the
+# share of weight present is the coverage. A new default is a new file and a new version, never an edit.
+DEFAULT_SPEC_PATH = Path(__file__).with_name("methodologies") / "default-v1.json"
+DEFAULT_SPEC = json.loads(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
 
 
 def default_spec():
