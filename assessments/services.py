@@ -7,6 +7,7 @@ and the run's success in one transaction. Large runs fan their Monte Carlo out i
 (``score_run_chunk``); the last chunk to finish writes the scores.
 """
 
+import dataclasses
 import io
 import json
 import logging
@@ -15,7 +16,6 @@ import socket
 import time
 
 import numpy as np
-import pandas as pd
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 # Monte Carlo work (units × draws) above which a run fans out across workers, and the work per chunk.
 FAN_OUT_WORK = 20_000_000
-CHUNK_WORK = 10_000_000
+CHUNK_WORK = 5_000_000
 MAX_ATTEMPTS = 3
 
 
@@ -281,8 +281,17 @@ def score_run_execute(*, run_id, worker=None):
     return _write(run, result, context, timings)
 
 
-def _baseline_key(run):
-    return f"score-run:{run.pk}:baseline"
+def _baseline_key(run, part="baseline"):
+    return f"score-run:{run.pk}:{part}"
+
+
+def _monte_carlo_inputs(run):
+    """What a chunk needs: the normalised matrices and the spec (cached apart from the heavier baseline)."""
+    cached = cache.get(_baseline_key(run, "monte-carlo"))
+    if cached is not None:
+        return cached
+    result, _, spec = _baseline(run)
+    return result.prepared, spec
 
 
 def _baseline(run):
@@ -300,7 +309,10 @@ def _fan_out(run, result, context, timings, plan):
 
     # Chunks on other workers read the baseline from the shared cache (Redis in production) instead of
     # re-reading and recomputing it; a cache miss only costs that recomputation.
-    cache.set(_baseline_key(run), (result, context, validate_spec(run.methodology.spec)), timeout=3600)
+    spec = validate_spec(run.methodology.spec)
+    cache.set(_baseline_key(run), (result, context, spec), timeout=3600)
+    trimmed = dataclasses.replace(result.prepared, raw=None)  # Monte Carlo reads only the normalised matrices
+    cache.set(_baseline_key(run, "monte-carlo"), (trimmed, spec), timeout=3600)
 
     with transaction.atomic():
         ScoreRunChunk.objects.filter(run=run).delete()
@@ -320,9 +332,9 @@ def score_run_chunk(*, run_id, index, total):
     if run.status != RunStatus.RUNNING or ScoreRunChunk.objects.filter(run=run, index=index).exists():
         return run
     started = time.perf_counter()
-    result, context, spec = _baseline(run)
-    rows = pipeline.region_chunks(result.scores.index, total)[index]
-    frame = pipeline.monte_carlo_rows(result.prepared, spec, rows)
+    prepared, spec = _monte_carlo_inputs(run)
+    rows = pipeline.region_chunks(prepared.index, total)[index]
+    frame = pipeline.monte_carlo_rows(prepared, spec, rows)
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer, rows=rows, values=frame.to_numpy(dtype=np.float64), columns=np.array(frame.columns, dtype=str)
@@ -340,26 +352,22 @@ def score_run_chunk(*, run_id, index, total):
     if not last:
         return done
     # Every chunk is in: merge the intervals into the baseline and write.
+    result, context, _ = _baseline(run)
     merged = result.scores.copy()
+    filled = {}
     for chunk in ScoreRunChunk.objects.filter(run=run).order_by("index"):
         data = np.load(io.BytesIO(bytes(chunk.payload)), allow_pickle=False)
-        part = pd.DataFrame(data["values"], columns=list(data["columns"]), index=merged.index[data["rows"]])
-        for column in part.columns:
-            merged.loc[part.index, column] = part[column]
+        for j, name in enumerate(data["columns"].tolist()):
+            filled.setdefault(name, np.full(len(merged), np.nan))[data["rows"]] = data["values"][:, j]
+    for name, values in filled.items():
+        merged[name] = values
     result.scores = merged
     chunk_seconds = ScoreRunChunk.objects.filter(run=run).values_list("seconds", flat=True)
     timings = {**done.timings, "chunks_s": round(sum(chunk_seconds), 3)}
     written = _write(done, result, context, timings)
     ScoreRunChunk.objects.filter(run=run).delete()
-    cache.delete(_baseline_key(run))
+    cache.delete_many([_baseline_key(run), _baseline_key(run, "monte-carlo")])
     return written
-
-
-def _json_value(value):
-    if value is None:
-        return None
-    value = float(value)
-    return round(value, 6) if math.isfinite(value) else None
 
 
 def _write(run, result, context, timings):
@@ -376,64 +384,79 @@ def _write(run, result, context, timings):
     else:
         keep = np.ones(len(scores), dtype=bool)
     candidates = set(result.results.get("candidates", []))
-    raw = prepared.raw
-    normalised = prepared.baseline
     spec = validate_spec(run.methodology.spec)
     labels = {k: e["label"] for k, e in zip(keys, prepared.structure.entries, strict=True)}
-    columns = scores.reindex(
-        columns=["right_to_win", "want_to_win", "rtw_low", "rtw_high", "wtw_low", "wtw_high", "rank", "rank_low",
-                 "rank_high", "stability", "coverage"]
-    ).to_numpy(dtype=np.float64)  # fmt: skip
-    quadrant = scores["quadrant"].to_numpy()
-    strategy = scores["strategy"].to_numpy()
-    econ = economics.reindex(scores.index)
-    econ_values = econ[["employment", "establishments", "lq", "ss_competitive", "relatedness_density"]].to_numpy(
-        dtype=np.float64
-    )
-    flags = econ[list(pipeline.STRONG_FLAGS)].fillna(False).to_numpy(dtype=bool)
-    rows = []
-    for position in np.flatnonzero(keep):
-        region, cluster = scores.index[position]
-        indicators = {
-            k: [_json_value(raw[position, i]), _json_value(normalised[position, i])]
-            for i, k in enumerate(keys)
-            if not (np.isnan(raw[position, i]) and np.isnan(normalised[position, i]))
-        }
+    positions = np.flatnonzero(keep)
+    index = scores.index[positions]
+    regions = index.get_level_values(0)
+    clusters = index.get_level_values(1)
+    picked = scores.iloc[positions]
+    econ = economics.reindex(index)
+
+    # Column by column: round, turn non-finite into None and convert to Python once per column, so the cost is
+    # a few vectorised passes plus one tuple per row rather than a Python call per value.
+    def column(values, digits=6):
+        values = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(values)
+        rounded = np.round(np.where(finite, values, 0.0), digits).tolist()
+        return [v if ok else None for v, ok in zip(rounded, finite.tolist(), strict=True)]
+
+    def whole(values):
+        return [None if v is None else int(v) for v in column(values, 0)]
+
+    def optional(name):
+        return picked[name].to_numpy(dtype=np.float64) if name in picked else np.full(len(picked), np.nan)
+
+    raw = np.round(prepared.raw[positions], 6)
+    normalised = np.round(prepared.baseline[positions], 6)
+    present = ~(np.isnan(raw) & np.isnan(normalised))
+    indicators = [
+        json.dumps(
+            {k: [None if r[i] != r[i] else r[i], None if n[i] != n[i] else n[i]] for i, k in enumerate(keys) if p[i]}
+        )
+        for r, n, p in zip(raw.tolist(), normalised.tolist(), present.tolist(), strict=True)
+    ]
+    quadrant = picked["quadrant"].fillna("").tolist()
+    explanations = ["{}"] * len(positions)
+    if run.audit_id:
         # An audit run's few scores carry their strategy and reasons; a region set's tens of thousands derive
         # theirs on read from the stored indicators (``explain`` is pure and cheap for one score).
-        explanation = {}
-        if run.audit_id and quadrant[position]:
-            detail = explain({k: v[0] for k, v in indicators.items()}, {k: v[1] for k, v in indicators.items()}, spec)
-            explanation = strategy_reasons(quadrant[position], detail, labels)
-        values = [_json_value(v) for v in columns[position]]
-        rank, rank_low, rank_high = (None if v is None else int(v) for v in values[6:9])
-        rows.append(
-            (
-                run.pk,
-                region_id[region],
-                cluster_id[cluster],
-                cluster in candidates,
-                *(_json_value(v) for v in econ_values[position, :3]),
-                *(bool(f) for f in flags[position]),
-                values[0],
-                values[2],
-                values[3],
-                values[1],
-                values[4],
-                values[5],
-                rank,
-                rank_low,
-                rank_high,
-                quadrant[position] or "",
-                values[9],
-                strategy[position] or "",
-                values[10],
-                _json_value(econ_values[position, 3]),
-                _json_value(econ_values[position, 4]),
-                json.dumps(indicators),
-                json.dumps(explanation),
-            )
+        for row, quadrant_label in enumerate(quadrant):
+            if quadrant_label:
+                stored = json.loads(indicators[row])
+                detail = explain({k: v[0] for k, v in stored.items()}, {k: v[1] for k, v in stored.items()}, spec)
+                explanations[row] = json.dumps(strategy_reasons(quadrant_label, detail, labels))
+    flags = econ[list(pipeline.STRONG_FLAGS)].fillna(False).to_numpy(dtype=bool)
+    rows = list(
+        zip(
+            [run.pk] * len(positions),
+            [region_id[code] for code in regions],
+            [cluster_id[code] for code in clusters],
+            [code in candidates for code in clusters],
+            column(econ["employment"]),
+            column(econ["establishments"]),
+            column(econ["lq"]),
+            *(flags[:, j].tolist() for j in range(flags.shape[1])),
+            column(picked["right_to_win"]),
+            column(optional("rtw_low")),
+            column(optional("rtw_high")),
+            column(picked["want_to_win"]),
+            column(optional("wtw_low")),
+            column(optional("wtw_high")),
+            whole(picked["rank"]),
+            whole(np.floor(optional("rank_low"))),
+            whole(np.ceil(optional("rank_high"))),
+            quadrant,
+            column(optional("stability")),
+            picked["strategy"].fillna("").tolist(),
+            column(picked["coverage"]),
+            column(econ["ss_competitive"]),
+            column(econ["relatedness_density"]),
+            indicators,
+            explanations,
+            strict=True,
         )
+    )
     fields = [
         "run_id", "region_id", "cluster_id", "candidate", "employment", "establishments", "lq", "strong",
         "strong10", "significant", "qualifying", "right_to_win", "right_to_win_low", "right_to_win_high",

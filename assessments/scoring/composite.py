@@ -479,7 +479,7 @@ def monte_carlo(prepared, spec, draws, seed, weight_noise=0.25, rank_groups=None
 
     base_scores, _ = aggregate(prepared.baseline, prepared.mask, structure, spec["aggregation"])
     base_quadrant = quadrants(base_scores[:, 0], base_scores[:, 1], spec["thresholds"])
-    n = prepared.raw.shape[0]
+    n = prepared.mask.shape[0]
     groups = np.zeros(n, dtype=np.int64) if rank_groups is None else pd.factorize(np.asarray(rank_groups))[0]
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]

@@ -210,7 +210,7 @@ def monte_carlo_rows(prepared, spec, rows, draws=None, seed=None):
     subset = composite.Prepared(
         index=prepared.index[rows],
         structure=prepared.structure,
-        raw=prepared.raw[rows],
+        raw=None if prepared.raw is None else prepared.raw[rows],
         mask=prepared.mask[rows],
         normalised={m: v[rows] for m, v in prepared.normalised.items()},
         method=prepared.method,
