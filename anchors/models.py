@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import Located, TimeStampedModel
+from core.models import Located, Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
 
@@ -32,7 +32,7 @@ ANCHOR_GROUPS = {
 _size = {"null": True, "blank": True, "validators": [MinValueValidator(0)]}
 
 
-class AnchorInstitution(Located, TimeStampedModel):
+class AnchorInstitution(Located, Revisioned, TimeStampedModel):
     """An anchor institution recorded in an audit, with its size measures and the clusters it anchors."""
 
     audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="anchors")

@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import Run, TimeStampedModel
+from core.models import Revisioned, Run, TimeStampedModel
 from core.querysets import scoped_queryset
 
 
@@ -71,7 +71,7 @@ class Audit(TimeStampedModel):
         return self.status in (AuditStatus.DRAFT, AuditStatus.RETURNED)
 
 
-class AuditCluster(models.Model):
+class AuditCluster(Revisioned, models.Model):
     """A candidate cluster in an audit, with the talent, innovation and investment inputs entered for it."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="candidate_clusters")
@@ -89,6 +89,7 @@ class AuditCluster(models.Model):
     notes = models.TextField(blank=True)
 
     objects = scoped_queryset("audit__organisation").as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["cluster__name"]
@@ -98,7 +99,7 @@ class AuditCluster(models.Model):
         return f"{self.cluster} in {self.audit}"
 
 
-class MarketForecast(TimeStampedModel):
+class MarketForecast(Revisioned, TimeStampedModel):
     """A sourced forecast of a cluster's market, e.g. ProfTech GVA £1.2bn in 2024 → £1.5bn by 2033.
 
     A forecast gives either a target value or, where the source states only a rate ("about 10% a year"),
@@ -191,7 +192,7 @@ class PriorityItem(models.Model):
         return f"{self.cluster} in {self.framework}"
 
 
-class TrendRating(TimeStampedModel):
+class TrendRating(Revisioned, TimeStampedModel):
     """An expert rating (1–5) of a candidate cluster against a trend theme, with its evidence."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="trend_ratings")
@@ -386,3 +387,63 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.region_id}/{self.cluster_id}: {self.right_to_win}/{self.want_to_win}"
+
+
+class ImportKind(models.TextChoices):
+    ANCHORS = "anchors", "Anchor institutions"
+    STAKEHOLDERS = "stakeholders", "Stakeholders"
+    PARTNERSHIPS = "partnerships", "Partnerships"
+    OBSERVATIONS = "observations", "Economic observations"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    COMMITTED = "committed", "Committed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ImportBatch(TimeStampedModel):
+    """A spreadsheet upload into an audit: validated rows staged for preview, written only on confirmation.
+
+    Staging in the database (not a temp file) lets the confirmation arrive at any web node.
+    """
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="import_batches")
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="import_batches")
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="File-level errors.")
+    committed_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+
+    objects = scoped_queryset("organisation").as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.file_name} ({self.status})"
+
+
+class ImportRow(models.Model):
+    """One staged row of an import: the cleaned values and, if invalid, its errors by column."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    errors = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["batch", "line"], name="unique_import_row")]
+
+    def __str__(self):
+        return f"line {self.line} of {self.batch_id}"

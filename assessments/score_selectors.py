@@ -47,12 +47,12 @@ class PanelContext:
 
 
 def _cluster_level(region_ids, year=None):
-    query = EconomicObservation.objects.filter(region_id__in=region_ids, cluster__isnull=False)
+    query = EconomicObservation.objects.public().filter(region_id__in=region_ids, cluster__isnull=False)
     return query.filter(year=year) if year is not None else query
 
 
 def _industry_level(region_ids, year=None):
-    query = EconomicObservation.objects.filter(region_id__in=region_ids, industry__isnull=False)
+    query = EconomicObservation.objects.public().filter(region_id__in=region_ids, industry__isnull=False)
     return query.filter(year=year) if year is not None else query
 
 
@@ -288,7 +288,7 @@ def national_growth_from_cbp(clusters):
     if states is None:
         return nothing
     years = list(
-        EconomicObservation.objects.filter(dataset__slug=CBP_DATASET).values_list("year", flat=True).distinct()
+        EconomicObservation.objects.public().filter(dataset__slug=CBP_DATASET).values_list("year", flat=True).distinct()
     )
     if len(years) < 2:
         return nothing
@@ -303,7 +303,8 @@ def national_growth_from_cbp(clusters):
     targets = {t for links in bridge.values() for t, _ in links}
     totals = {start: defaultdict(float), end: defaultdict(float)}
     for industry_id, year, employment in (
-        EconomicObservation.objects.filter(
+        EconomicObservation.objects.public()
+        .filter(
             dataset__slug=CBP_DATASET,
             year__in=(start, end),
             industry_id__in=targets,

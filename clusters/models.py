@@ -3,7 +3,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
 
@@ -123,7 +123,7 @@ class FundingModel(models.TextChoices):
     STABLE = "stable", "Stable core funding"
 
 
-class ClusterOrganisation(TimeStampedModel):
+class ClusterOrganisation(Revisioned, TimeStampedModel):
     """The formal body running a cluster in an audit's region, with the governance facts its maturity is scored on."""
 
     audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="cluster_organisations")

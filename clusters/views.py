@@ -67,7 +67,7 @@ def cluster_top_regions(cluster):
     summed over the industry observations of the member codes, components included. Regions are ranked within
     their scheme, since states, metros and NUTS2 regions are not peers.
     """
-    cluster_rows = EconomicObservation.objects.filter(cluster=cluster)
+    cluster_rows = EconomicObservation.objects.public().filter(cluster=cluster)
     year = cluster_rows.aggregate(year=Max("year"))["year"]
     if year is not None:
         rows = cluster_rows.filter(year=year)
@@ -75,7 +75,7 @@ def cluster_top_regions(cluster):
         codes = cluster.member_code_ids()
         if not codes:
             return None, []
-        industry_rows = EconomicObservation.objects.filter(industry_id__in=codes)
+        industry_rows = EconomicObservation.objects.public().filter(industry_id__in=codes)
         year = industry_rows.aggregate(year=Max("year"))["year"]
         if year is None:
             return None, []

@@ -4,7 +4,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,6 +17,49 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class StaleEdit(Exception):
+    """Someone else saved the record since this edit started; nothing was written."""
+
+    def __init__(self, instance):
+        self.instance = instance
+        super().__init__(f"{instance._meta.verbose_name.capitalize()} '{instance}' was changed by someone else.")
+
+
+class Revisioned(models.Model):
+    """Optimistic locking: ``revision`` counts saves, and ``save_revision`` writes only over the revision it read.
+
+    Two officers edit the same record: both forms carry revision 3; the first save makes it 4; the second
+    save, still at 3, updates no row and raises ``StaleEdit`` instead of silently overwriting.
+    """
+
+    revision = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save_revision(self, expected, update_fields=None):
+        """Save if the stored revision is still ``expected``; raises ``StaleEdit`` otherwise.
+
+        The row is locked while its revision is compared, then saved normally, so history (simple-history's
+        signals) records the change with its author.
+        """
+        if self.pk is None:
+            self.save()
+            return self
+        with transaction.atomic():
+            current = (
+                type(self)._base_manager.select_for_update().filter(pk=self.pk).values_list("revision", flat=True)
+            ).first()
+            if current != expected:
+                raise StaleEdit(self)
+            self.revision = expected + 1
+            if update_fields is not None:
+                names = {f.name for f in self._meta.concrete_fields}
+                update_fields = {*update_fields, "revision"} | ({"updated_at"} & names)
+            self.save(update_fields=update_fields)
+        return self
 
 
 class Role(models.TextChoices):

@@ -157,6 +157,17 @@ class Dataset(models.Model):
     licence = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     rows = models.PositiveIntegerField(default=0)
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="datasets",
+        help_text="Empty for public reference data; set for an organisation's own imported statistics.",
+    )
+    audit = models.ForeignKey(
+        "assessments.Audit", null=True, blank=True, on_delete=models.CASCADE, related_name="datasets"
+    )
     loaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -164,6 +175,12 @@ class Dataset(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ObservationQuerySet(models.QuerySet):
+    def public(self):
+        """Published statistics only: never an organisation's own imported figures."""
+        return self.filter(dataset__organisation__isnull=True)
 
 
 class EconomicObservation(models.Model):
@@ -188,6 +205,8 @@ class EconomicObservation(models.Model):
     suppressed = models.BooleanField(default=False)
     flag = models.CharField(max_length=4, blank=True)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="observations")
+
+    objects = ObservationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -41,7 +41,7 @@ def region_search(region_set, query=""):
 
 def region_cluster_employment(region):
     """(year, observations) for the latest year with cluster-level observations, largest employment first."""
-    cluster_rows = EconomicObservation.objects.filter(region=region, cluster__isnull=False)
+    cluster_rows = EconomicObservation.objects.public().filter(region=region, cluster__isnull=False)
     year = cluster_rows.aggregate(year=Max("year"))["year"]
     if year is None:
         return None, []
@@ -58,7 +58,7 @@ def region_cluster_employment(region):
 
 def region_industry_employment(region):
     """(year, {industry_id: employment}, top industry observations) for the latest year of industry observations."""
-    industry_rows = EconomicObservation.objects.filter(region=region, industry__isnull=False)
+    industry_rows = EconomicObservation.objects.public().filter(region=region, industry__isnull=False)
     year = industry_rows.aggregate(year=Max("year"))["year"]
     if year is None:
         return None, {}, []

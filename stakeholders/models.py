@@ -7,13 +7,13 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from clusters.models import MemberType
-from core.models import Located, TimeStampedModel
+from core.models import Located, Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
 StakeholderGroup = MemberType
 
 
-class Stakeholder(Located, TimeStampedModel):
+class Stakeholder(Located, Revisioned, TimeStampedModel):
     """An organisation in the ecosystem, in one of the five stakeholder groups."""
 
     audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="stakeholders")
@@ -43,7 +43,7 @@ class PartnershipKind(models.TextChoices):
     PROGRAMME = "programme", "Programme"
 
 
-class Partnership(TimeStampedModel):
+class Partnership(Revisioned, TimeStampedModel):
     """An edge between two parties of an audit, each a stakeholder or an anchor institution.
 
     It is cross-sector when the two sides serve different clusters.
