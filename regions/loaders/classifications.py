@@ -191,10 +191,31 @@ class CrosswalkLoader(Loader):
 
     source_cls = target_cls = ""
     licence = "public domain / open"
+    # A concordance file: the source and target code columns and, where it has them, the "part" flag columns.
+    source_column = target_column = ""
+    part_columns = ()
+    # Some concordances leave the target blank for "all of the target classification": no single link.
+    skip_blank_target = False
+    # Some repeat a pair with different notes: then only an identical whole row counts as a duplicate.
+    duplicates_by_row = False
 
     def pairs(self):
         """Yield (csv, line, source code, target code, partial) in canonical form."""
-        raise NotImplementedError
+        source = CsvFile(self.path(self.files[0]), [self.source_column, *self.part_columns[:1], self.target_column,
+                                                    *self.part_columns[1:]])  # fmt: skip
+        unique = Unique(source)
+        for line, row in source.rows():
+            src = _canonical(source, line, self.source_cls, source.text(line, row, self.source_column))
+            raw_dst = row[self.target_column].strip()
+            if self.skip_blank_target and not raw_dst:
+                continue
+            dst = _canonical(source, line, self.target_cls, source.text(line, row, self.target_column))
+            if self.duplicates_by_row:
+                unique.check(line, tuple(v.strip() for v in row.values()), "row")
+            else:
+                unique.check(line, (src, dst), "link")
+            partial = any(row[column].strip() not in ("", "0") for column in self.part_columns)
+            yield source, line, src, dst, partial
 
     def load(self, dataset):
         sources, targets = code_ids(self.source_cls), code_ids(self.target_cls)
@@ -226,15 +247,7 @@ class Naics2012To2007(CrosswalkLoader):
     files = ("classifications/naics2012_to_naics2007.csv",)
     requires = ("naics2012", "naics2007")
     source_cls, target_cls = "naics2012", "naics2007"
-
-    def pairs(self):
-        source = CsvFile(self.path(self.files[0]), ["naics2012", "naics2007"])
-        unique = Unique(source)
-        for line, row in source.rows():
-            src = _canonical(source, line, "naics2012", source.text(line, row, "naics2012"))
-            dst = _canonical(source, line, "naics2007", source.text(line, row, "naics2007"))
-            unique.check(line, (src, dst), "link")
-            yield source, line, src, dst, False
+    source_column, target_column = "naics2012", "naics2007"
 
 
 class Isic4ToNace2(CrosswalkLoader):
@@ -245,16 +258,8 @@ class Isic4ToNace2(CrosswalkLoader):
     files = ("classifications/isic4_to_nace2.csv",)
     requires = ("isic4", "nace2")
     source_cls, target_cls = "isic4", "nace2"
-
-    def pairs(self):
-        source = CsvFile(self.path(self.files[0]), ["ISIC4code", "ISIC4part", "NACE2code", "NACE2part"])
-        unique = Unique(source)
-        for line, row in source.rows():
-            src = _canonical(source, line, "isic4", source.text(line, row, "ISIC4code"))
-            dst = _canonical(source, line, "nace2", source.text(line, row, "NACE2code"))
-            unique.check(line, (src, dst), "link")
-            partial = row["ISIC4part"].strip() not in ("", "0") or row["NACE2part"].strip() not in ("", "0")
-            yield source, line, src, dst, partial
+    source_column, target_column = "ISIC4code", "NACE2code"
+    part_columns = ("ISIC4part", "NACE2part")
 
 
 class Isic4ToNaics2012(CrosswalkLoader):
@@ -265,21 +270,12 @@ class Isic4ToNaics2012(CrosswalkLoader):
     files = ("classifications/isic4_to_naics2012.csv",)
     requires = ("isic4", "naics2012")
     source_cls, target_cls = "isic4", "naics2012"
-
-    def pairs(self):
-        source = CsvFile(self.path(self.files[0]), ["ISIC4Code", "ISIC4Part", "NAICS2012Code", "NAICS2012Part"])
-        unique = Unique(source)
-        for line, row in source.rows():
-            src = _canonical(source, line, "isic4", source.text(line, row, "ISIC4Code"))
-            raw_dst = row["NAICS2012Code"].strip()
-            if not raw_dst:
-                # ISIC 9810/9820 (undifferentiated household production) "link to all of NAICS": no single target.
-                continue
-            dst = _canonical(source, line, "naics2012", raw_dst)
-            # The concordance repeats a pair when it has two "Detail" notes; only an identical row is a duplicate.
-            unique.check(line, tuple(v.strip() for v in row.values()), "row")
-            partial = row["ISIC4Part"].strip() not in ("", "0") or row["NAICS2012Part"].strip() not in ("", "0")
-            yield source, line, src, dst, partial
+    source_column, target_column = "ISIC4Code", "NAICS2012Code"
+    part_columns = ("ISIC4Part", "NAICS2012Part")
+    # ISIC 9810/9820 (undifferentiated household production) "link to all of NAICS": no single target.
+    skip_blank_target = True
+    # The concordance repeats a pair when it has two "Detail" notes; only an identical row is a duplicate.
+    duplicates_by_row = True
 
 
 class UkSicToNace2(CrosswalkLoader):
