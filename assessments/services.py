@@ -552,54 +552,99 @@ def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
 
 
 class WorkflowError(Exception):
-    """An audit transition that its current status does not allow."""
+    """An audit transition that its current status (or content) does not allow; the message says why."""
 
 
-def _transition(audit, allowed, **changes):
+# Who may make each transition (the minimum role in the audit's organisation), and from which statuses.
+WORKFLOW_ROLES = {"submit": "officer", "approve": "reviewer", "return": "reviewer"}
+
+
+def workflow_can(*, audit, role, action):
+    """True when a member with ``role`` may ``action`` (submit, approve, return) the audit in its current status."""
+    from assessments.models import AuditStatus
+    from core.models import Role
+
+    if role is None or Role.rank(role) < Role.rank(WORKFLOW_ROLES[action]):
+        return False
+    if action == "submit":
+        return audit.status in (AuditStatus.DRAFT, AuditStatus.RETURNED)
+    return audit.status == AuditStatus.SUBMITTED
+
+
+def _transition(audit, allowed, refusal, *, user, **changes):
+    """Move ``audit`` to a new status if its stored status (read under a row lock) is one of ``allowed``.
+
+    The lock serialises two reviewers acting at once: the second waits, then sees the new status and gets
+    ``WorkflowError(refusal)`` instead of repeating the transition.
+    """
     with transaction.atomic():
         current = Audit.objects.select_for_update().get(pk=audit.pk)
         if current.status not in allowed:
-            raise WorkflowError(f"A {current.get_status_display().lower()} audit cannot be {changes['status']}.")
+            raise WorkflowError(refusal.format(status=current.get_status_display().lower()))
         for field_name, value in changes.items():
             setattr(current, field_name, value)
+        if user is not None:
+            current._history_user = user  # the history names who made the transition
         current.save(update_fields=[*changes, "updated_at"])
     audit.refresh_from_db()
     return audit
 
 
+@transaction.atomic
 def audit_submit(*, audit, user):
-    """Submit a draft (or returned) audit for review, and score it."""
-    from assessments.models import AuditStatus
+    """Submit a draft (or returned) audit for review, and score it.
 
+    An audit with no candidate cluster has nothing to score or review, so it cannot be submitted.
+    """
+    from assessments.models import AuditCluster, AuditStatus
+
+    if not AuditCluster.objects.filter(audit=audit).exists():
+        raise WorkflowError("Add at least one candidate cluster before submitting the audit for review.")
     _transition(
         audit,
         (AuditStatus.DRAFT, AuditStatus.RETURNED),
+        "This audit is {status}: only a draft or returned audit can be submitted.",
         status=AuditStatus.SUBMITTED,
         submitted_at=timezone.now(),
+        user=user,
         submitted_by=user,
     )
     score_run_request(audit=audit, user=user, trigger="audit submitted")
     return audit
 
 
+@transaction.atomic
 def audit_approve(*, audit, user):
     """Approve a submitted audit (it is locked from now on), and score it."""
     from assessments.models import AuditStatus
 
     _transition(
-        audit, (AuditStatus.SUBMITTED,), status=AuditStatus.APPROVED, approved_at=timezone.now(), approved_by=user
+        audit,
+        (AuditStatus.SUBMITTED,),
+        "This audit is {status}: only a submitted audit can be approved.",
+        status=AuditStatus.APPROVED,
+        approved_at=timezone.now(),
+        user=user,
+        approved_by=user,
     )
     score_run_request(audit=audit, user=user, trigger="audit approved")
     return audit
 
 
 def audit_return(*, audit, user, comment):
-    """Send a submitted audit back to its officers with the reviewer's comment."""
+    """Send a submitted audit back to its officers with the reviewer's comment (shown on the audit page)."""
     from assessments.models import AuditStatus
 
     if not comment.strip():
         raise WorkflowError("Say what needs to change when returning an audit.")
-    return _transition(audit, (AuditStatus.SUBMITTED,), status=AuditStatus.RETURNED, review_comment=comment.strip())
+    return _transition(
+        audit,
+        (AuditStatus.SUBMITTED,),
+        "This audit is {status}: only a submitted audit can be returned.",
+        status=AuditStatus.RETURNED,
+        user=user,
+        review_comment=comment.strip(),
+    )
 
 
 def rescore_after_reference_change(*, slugs):
