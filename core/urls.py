@@ -12,4 +12,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", views.switch_organisation, name="switch_organisation"),
+    path("organisation/members/", views.members, name="members"),
+    path("organisation/members/add/", views.member_add, name="member_add"),
+    path("organisation/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("organisation/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
 ]
