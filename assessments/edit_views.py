@@ -400,10 +400,11 @@ def _clusters_helpers(request, audit, can_edit, bound):
     context["code_query"] = code_query
     if code_query:
         context["code_matches"] = search_codes(classification, code_query)
-    crosswalk = CrosswalkForm(request.GET if "xw-code" in request.GET else None, prefix="xw")
-    if "xw_code" not in request.GET:
+    if "xw-code" in request.GET:
+        crosswalk = CrosswalkForm(request.GET, prefix="xw")
+    else:
         crosswalk = CrosswalkForm(initial={"classification": getattr(classification, "slug", None)}, prefix="xw")
-    elif crosswalk.is_valid():
+    if crosswalk.is_bound and crosswalk.is_valid():
         context["equivalents"] = code_equivalents(crosswalk.cleaned_data["industry"])
         context["crosswalk_code"] = crosswalk.cleaned_data["industry"]
     context["crosswalk_form"] = style(crosswalk)
@@ -488,8 +489,8 @@ def audit_create(request):
             )
     regions_url = reverse("audits:new_regions")
     form.fields["region_set"].empty_label = "Choose a region set…"
-    form.fields["region"].empty_label = "Choose a region…" if form.fields["region"].queryset.exists() else (
-        "Choose a region set first…"
+    form.fields["region"].empty_label = (
+        "Choose a region…" if form.fields["region"].queryset.exists() else ("Choose a region set first…")
     )
     form.fields["region_set"].widget.attrs.update(
         {"hx-get": regions_url, "hx-trigger": "change", "hx-target": "#id_region", "hx-include": "[name=region_q]"}

@@ -4,6 +4,7 @@ market inputs. Anchors, stakeholders and partnerships use the shared forms in ``
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Audit, AuditCluster, MarketForecast, PriorityFramework, TrendRating
@@ -233,9 +234,8 @@ class PriorityFrameworksForm(forms.Form):
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
         self.audit = audit
-        self.fields["frameworks"].queryset = (
-            PriorityFramework.objects.filter(organisation__isnull=True)
-            | PriorityFramework.objects.filter(organisation=audit.organisation)
+        self.fields["frameworks"].queryset = PriorityFramework.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation=audit.organisation)
         ).order_by("name")
         current = sorted(audit.priority_frameworks.values_list("pk", flat=True))
         self.initial.setdefault("frameworks", current)
