@@ -36,9 +36,7 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportKind.choices, widget=forms.Select(attrs={"class": "form-select"}))
     file = forms.FileField(
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
-        help_text=(
-            f".csv (UTF-8) or .xlsx, up to {DEFAULT_LIMITS.max_bytes_label} and {DEFAULT_LIMITS.max_rows:,} rows."
-        ),
+        help_text=f".csv (UTF-8) or .xlsx, up to {DEFAULT_LIMITS.max_bytes_label}.",
     )
 
     def __init__(self, *args, files_posted=1, **kwargs):
@@ -97,6 +95,7 @@ def _upload_context(request, audit, form, kind, **extra):
         "kind_label": ImportKind(kind).label,
         "kinds": ImportKind.choices,
         "columns": importer.column_help(),
+        "max_rows": importer.max_rows,
         "reference_lists": importer.reference_lists(),
         "recent": recent,
         "limits": DEFAULT_LIMITS,

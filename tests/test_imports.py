@@ -25,7 +25,7 @@ from assessments import imports
 from assessments.models import AuditStatus, ImportBatch, ImportRow, ImportStatus
 from core import uploads
 from core.models import Role
-from regions.models import Dataset, EconomicObservation, RegionSet
+from regions.models import Dataset, EconomicObservation, IndustryCode, RegionSet
 from stakeholders.models import Partnership, Stakeholder
 from tests.factories import AnchorFactory, AuditFactory, MembershipFactory, StakeholderFactory, UserFactory
 
@@ -410,7 +410,7 @@ BAD_FILES = {
     "empty": ("a.csv", lambda: b"", "The file is empty."),
     "header only": ("a.xlsx", lambda: xlsx_bytes([ANCHOR_COLUMNS]), "a header but no rows"),
     "too many rows": ("a.csv", lambda: csv_bytes([ANCHOR_COLUMNS] + [[f"Anchor {i}", "university"] for i in
-                                                                    range(5001)]), "more than 5,000 rows"),
+                                                                    range(1001)]), "more than 1,000 rows"),
     "unsafe path": ("a.xlsx", lambda: rezip(xlsx_bytes([ANCHOR_COLUMNS]), add={"../evil.txt": b"x"}), "unsafe path"),
     "too many parts": ("a.xlsx", lambda: rezip(xlsx_bytes([ANCHOR_COLUMNS]), add={f"x/{i}.xml": b"<a/>" for i in
                                                                                  range(45)}), "at most 50"),
@@ -614,3 +614,11 @@ def test_the_command_imports_a_clean_file_and_prints_the_template(audit, tmp_pat
 
     call_command("import_assets", kind="observations", template=True)
     assert capsys.readouterr().out == ",".join(OBSERVATION_COLUMNS) + "\n"
+
+
+def test_observations_may_be_longer_than_asset_files(audit):
+    codes = IndustryCode.objects.filter(classification__slug="uksic2007").values_list("code", flat=True)[:300]
+    records = [{"region_code": region, "classification": "uksic2007", "industry_code": code, "year": "2023",
+                "employment": "5"} for region in ("UKG1", "UKG2", "UKG3", "UKI3") for code in codes]  # fmt: skip
+    batch = preview(audit, "observations", "o.csv", csv_bytes(rows_of(OBSERVATION_COLUMNS, records)))
+    assert (batch.status, batch.row_count, batch.error_count) == (ImportStatus.PREVIEWED, 1200, 0)
