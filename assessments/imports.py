@@ -76,23 +76,27 @@ class RowResult:
         self.errors.setdefault(column, []).append(message)
 
 
-def _describe(form_field):
-    """The format of a form field in words, and its allowed values when it has a fixed set."""
+def _describe(form_field, model_field=None):
+    """The format of a form field in words, and its allowed values when it has a fixed set.
+
+    Bounds come from the form field and from the model field (a model's validators run in the form's clean too).
+    """
     if isinstance(form_field, forms.ModelMultipleChoiceField):
         return "list", ""
     if isinstance(form_field, forms.ChoiceField):
         return "one of the allowed values", ", ".join(str(value) for value, _ in form_field.choices if value)
     bounds = []
-    for validator in form_field.validators:
-        if isinstance(validator, MinValueValidator):
-            bounds.append(f"≥ {validator.limit_value}")
-        elif isinstance(validator, MaxValueValidator):
-            bounds.append(f"≤ {validator.limit_value}")
+    for validator in [*form_field.validators, *getattr(model_field, "validators", [])]:
+        # (The database's own integer range, e.g. ≤ 9223372036854775807, says nothing to a user.)
+        if isinstance(validator, MinValueValidator | MaxValueValidator) and abs(validator.limit_value) < 2**31 - 1:
+            bound = f"{'≥' if isinstance(validator, MinValueValidator) else '≤'} {validator.limit_value}"
+            if bound not in bounds:
+                bounds.append(bound)
     suffix = f" ({', '.join(bounds)})" if bounds else ""
+    if isinstance(form_field, forms.DecimalField | forms.FloatField):  # both subclass IntegerField
+        return f"number{suffix}", ""
     if isinstance(form_field, forms.IntegerField):
         return f"whole number{suffix}", ""
-    if isinstance(form_field, forms.DecimalField | forms.FloatField):
-        return f"number{suffix}", ""
     if isinstance(form_field, forms.URLField):
         return "http(s) link", ""
     if isinstance(form_field, forms.DateField):
@@ -178,9 +182,11 @@ class FormImporter(Importer):
 
     def column_help(self):
         rows = []
+        model = self.form_class._meta.model
         for name in self.columns:
             form_field = self.form_class.base_fields[name]
-            fmt, allowed = _describe(form_field)
+            model_field = next((f for f in model._meta.get_fields() if f.name == name), None)
+            fmt, allowed = _describe(form_field, model_field)
             required = form_field.required and name != "clusters"
             description = str(form_field.help_text or "")
             if name == "clusters":
@@ -328,7 +334,7 @@ class PartnershipImporter(FormImporter):
                 )  # fmt: skip
                 continue
             form_field = PartnershipForm.base_fields[name]
-            fmt, allowed = _describe(form_field)
+            fmt, allowed = _describe(form_field, Partnership._meta.get_field(name))
             description = str(form_field.help_text or "")
             if form_field.initial is not None:
                 description = f"{description} Blank means {form_field.initial}.".strip()

@@ -484,7 +484,10 @@ def test_the_xlsx_template_has_a_help_sheet_and_no_formulas(audit):
     help_sheet = workbook["Help"]
     rows = {row[0]: row for row in help_sheet.iter_rows(values_only=True) if row[0]}
     assert rows["anchor_type"][1] == "yes" and "research_centre" in rows["anchor_type"][3]
-    assert rows["staff"][2] == "whole number (≥ 0)" and rows["biopharmaceuticals"][1].startswith("Biopharmaceuticals")
+    assert rows["staff"][2] == "whole number (≥ 0)" and rows["latitude"][2] == "number"
+    assert rows["research_spend"][2] == "number (≥ 0)" and rows["biopharmaceuticals"][1].startswith(
+        "Biopharmaceuticals"
+    )
     # The template itself imports: the header row alone is "no rows", never a header error.
     batch = preview(audit, "anchors", "template.xlsx", content)
     assert batch.errors == ["The file has a header but no rows to import."]
