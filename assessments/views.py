@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from assessments import selectors, services
 from assessments.models import Score, ScoreRun
@@ -36,12 +36,14 @@ def _scores_context(request, audit, **extra):
 
 
 @login_required
+@require_safe
 def audit_list(request):
     audits = selectors.audit_list(user=request.user, organisation=request.organisation)
     return render(request, "assessments/audit_list.html", {"audits": audits})
 
 
 @login_required
+@require_safe
 def audit_detail(request, pk):
     audit = get_object_or_404(
         selectors.audit_page_queryset(user=request.user, organisation=request.organisation), pk=pk
@@ -71,6 +73,7 @@ def audit_score(request, pk):
 
 
 @login_required
+@require_safe
 def score_run_status(request, pk, run_id):
     """The run panel, polled while the run is active; once it has finished, the whole scores section."""
     audit = _audit_or_404(request, pk)
@@ -94,6 +97,7 @@ def score_run_status(request, pk, run_id):
 
 
 @login_required
+@require_safe
 def score_explain(request, pk, score_id):
     """One score's strategy, reasons and indicator-by-indicator explanation (a row partial, or a page)."""
     audit = _audit_or_404(request, pk)

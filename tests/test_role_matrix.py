@@ -57,10 +57,6 @@ OVERRIDES = {}
 # Known gaps, each a strict xfail so that fixing it makes the test fail until the entry is removed here:
 # read-only pages that also answer POST (they should be limited to GET/HEAD with ``require_safe``).
 VIEWER_POST_ANSWERED = {
-    "list": "assessments.views.audit_list answers POST",
-    "detail": "assessments.views.audit_detail answers POST",
-    "run_status": "assessments.views.score_run_status answers POST",
-    "score_explain": "assessments.views.score_explain answers POST",
     "import_template": "assessments.import_views.import_template answers POST",
     "edit": "assessments.edit_views.audit_edit redirects a POST to the first step",
 }

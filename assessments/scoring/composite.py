@@ -102,22 +102,26 @@ def _moments(n, s1, s2, s3, s4):
 def _winsorised_moments(sorted_values, k_max, upper):
     """Skew and kurtosis after winsorising k = 0..k_max points on one side, each in O(1).
 
-    Winsorising the top k points sets them to the (k+1)-th largest value. With the total power sums and
-    the suffix sums of the k_max largest values, every k is a constant-time update instead of a full pass.
+    Winsorising the top k points sets them to the (k+1)-th largest value. The power sums are built from below
+    — the untouched body plus a running sum over the top segment — so a removed outlier never enters a kept
+    sum (subtracting its huge fourth power from a total would cancel away the trimmed sample's precision).
+    Values are centred on the median and scaled by the body's spread for the same reason.
     """
     x = sorted_values if upper else -sorted_values[::-1]
     n = x.size
-    x = (x - x.mean()) / (x.std() or 1.0)  # skew and kurtosis are scale-free; this keeps the sums stable
-    x2 = x * x
-    totals = [x.sum(), x2.sum(), (x2 * x).sum(), (x2 * x2).sum()]
-    top = x[n - k_max - 1 :][::-1]  # largest first; top[k] is the value the top k points become
-    t2 = top * top
-    tops = [top, t2, t2 * top, t2 * t2]
+    split = n - k_max - 1  # x[:split] is never winsorised; x[split:] is the top segment, ascending
+    scale = x[:split].std() if split > 1 else 0.0
+    x = (x - np.median(x)) / (scale or x.std() or 1.0)
+    body, segment = x[:split], x[split:]
+    b2, s2 = body * body, segment * segment
+    bases = [body.sum(), b2.sum(), (b2 * body).sum(), (b2 * b2).sum()]
+    powers = [segment, s2, s2 * segment, s2 * s2]
     ks = np.arange(0, k_max + 1)
+    length = k_max + 1
     sums = []
-    for total, power in zip(totals, tops, strict=True):
-        removed = np.concatenate([[0.0], np.cumsum(power[:k_max])])
-        sums.append(total - removed + ks * power[: k_max + 1])
+    for base, power in zip(bases, powers, strict=True):
+        running = np.concatenate([[0.0], np.cumsum(power)])  # running[j] = sum of the j smallest in the segment
+        sums.append(base + running[length - ks] + ks * power[length - ks - 1])
     skew, kurt = _moments(n, *sums)
     return (skew if upper else -skew), kurt
 
