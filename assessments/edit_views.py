@@ -158,6 +158,11 @@ def _kind(slug):
         raise Http404("No such kind of record.") from error
 
 
+def _label(record):
+    """How a record is named in messages (a candidate by its cluster's name)."""
+    return record.cluster.name if isinstance(record, AuditCluster) else str(record)
+
+
 def _record(request, audit, kind, record_id):
     return get_object_or_404(kind.queryset(request, audit), pk=record_id)
 
@@ -353,6 +358,10 @@ def _step_context(request, audit, step, *, bound=None, editing=None, saved=None,
         if kind.step != step.slug:
             continue
         records = list(kind.queryset(request, audit))
+        if kind.model is MarketForecast:
+            for record in records:
+                growth = record.annual_growth
+                record.growth_percent = None if growth is None else round(100 * growth, 1)
         add_form = bound.get(kind.slug) or (_new_form(kind, audit) if can_edit else None)
         sections.append({"kind": kind, "records": records, "add_form": add_form})
     report = completeness.assess(completeness_facts(audit), _spec())
@@ -556,7 +565,7 @@ def record_create(request, pk, kind):
         record.save()
         form.save_m2m()
         services.audit_changed(audit=audit)
-    return _saved(request, audit, step, f"Saved: {kind.noun} “{record}” added.", f"{kind.slug}-{record.pk}")
+    return _saved(request, audit, step, f"Saved: {kind.noun} “{_label(record)}” added.", f"{kind.slug}-{record.pk}")
 
 
 @login_required
@@ -596,7 +605,7 @@ def record_edit(request, pk, kind, record_id):
         stored_form = kind.form(instance=stored, audit=audit)
         editing = Editing(kind.slug, record.pk, form, stored.revision, _conflict_rows(form, stored_form), by)
         return _render_step(request, audit, step, editing=editing, status=200 if request.htmx else 409)
-    return _saved(request, audit, step, f"Saved: {kind.noun} “{saved}” updated.", f"{kind.slug}-{saved.pk}")
+    return _saved(request, audit, step, f"Saved: {kind.noun} “{_label(saved)}” updated.", f"{kind.slug}-{saved.pk}")
 
 
 @login_required
@@ -613,7 +622,7 @@ def record_delete(request, pk, kind, record_id):
             return _render_step(request, audit, step, saved=text, extra={"saved_is_warning": True})
         messages.warning(request, text)
         return redirect(reverse("audits:edit_step", args=[audit.pk, step.slug]) + f"#{kind.slug}-{record.pk}")
-    label = str(record)
+    label = _label(record)
     with transaction.atomic():
         record._history_user = request.user
         record.delete()
