@@ -534,6 +534,7 @@ def audit_create_regions(request):
 
 
 @login_required
+@require_GET
 def audit_edit(request, pk):
     audit = _audit(request, pk)
     return redirect("audits:edit_step", audit.pk, STEPS[0].slug)

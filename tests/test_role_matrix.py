@@ -58,7 +58,6 @@ OVERRIDES = {}
 # read-only pages that also answer POST (they should be limited to GET/HEAD with ``require_safe``).
 VIEWER_POST_ANSWERED = {
     "import_template": "assessments.import_views.import_template answers POST",
-    "edit": "assessments.edit_views.audit_edit redirects a POST to the first step",
 }
 # Pages that exist only to write: a viewer's GET is a 403 there, by design.
 VIEWER_GET_FORBIDDEN = {
