@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from assessments import imports, selectors
 from assessments.models import ImportBatch, ImportKind, ImportStatus
@@ -216,6 +216,7 @@ def import_cancel(request, pk, batch_id):
 
 
 @login_required
+@require_safe
 def import_template(request, pk, kind, extension):
     """The template of one kind: a CSV header, or an XLSX workbook with a Help sheet."""
     audit = _audit(request, pk)

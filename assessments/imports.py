@@ -31,7 +31,7 @@ from core.exports import safe_cell, write_csv
 from core.uploads import DEFAULT_LIMITS, SheetRow, UploadError, clean_name, read_sheet, read_upload
 from regions.codes import CodeError, normalise_code
 from regions.models import Classification, Dataset, EconomicObservation, IndustryCode, Region
-from stakeholders.forms import PartnershipForm, StakeholderForm
+from stakeholders.forms import PartnershipForm, StakeholderForm, party_choices
 from stakeholders.models import Partnership, Stakeholder
 
 # The key of an error that concerns a row as a whole rather than one cell.
@@ -322,6 +322,12 @@ class PartnershipImporter(FormImporter):
     noun, plural = "partnership", "partnerships"
     form_class = PartnershipForm
     columns = ("source", "target", "kind", "strength", "started_on", "description")
+
+    def make_form(self, data):
+        # One list of the audit's parties for every row, not one query per row.
+        if not hasattr(self, "_parties"):
+            self._parties = party_choices(self.audit)
+        return PartnershipForm(data=data, audit=self.audit, parties=self._parties)
 
     def column_help(self):
         rows = []

@@ -1,7 +1,6 @@
 """Stakeholder and partnership forms: used by the audit editor, the spreadsheet import and the API alike."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from anchors.models import AnchorInstitution
 from core.forms_base import AuditAssetForm
@@ -38,9 +37,10 @@ class PartnershipForm(AuditAssetForm):
         fields = ["kind", "strength", "started_on", "description"]
         widgets = {"started_on": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, audit, **kwargs):
+    def __init__(self, *args, audit, parties=None, **kwargs):
+        """``parties`` (from ``party_choices``) can be passed in when many forms share one audit, e.g. an import."""
         super().__init__(*args, audit=audit, **kwargs)
-        choices = party_choices(audit)
+        choices = party_choices(audit) if parties is None else parties
         self.fields["source"].choices = choices
         self.fields["target"].choices = choices
         if self.instance.pk:
@@ -54,10 +54,8 @@ class PartnershipForm(AuditAssetForm):
 
     def clean(self):
         cleaned = super().clean()
-        source, target = cleaned.get("source"), cleaned.get("target")
-        if source and target and source == target:
-            raise ValidationError("A partnership joins two different parties.")
-        # Set the parties before the model's own validation runs (it checks both sides belong to this audit).
+        # Set the parties before the model's own validation runs: it checks both sides belong to this audit and
+        # are two different parties, with one message each.
         for side, prefix in (("source", "from"), ("target", "to")):
             if cleaned.get(side):
                 kind, pk = cleaned[side].split(":")

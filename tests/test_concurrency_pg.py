@@ -94,3 +94,28 @@ def test_two_saves_of_the_same_anchor_revision_keep_the_first_and_refuse_the_sec
     assert isinstance(error, StaleEdit)
     stored = AnchorInstitution.objects.get(pk=anchor.pk)
     assert stored.staff == winner and stored.revision == 2
+
+
+def test_two_confirmations_of_the_same_import_write_its_rows_once():
+    from django.core.files.base import ContentFile
+
+    from assessments.imports import import_commit, import_preview
+    from assessments.models import ImportBatch, ImportStatus
+    from stakeholders.models import Stakeholder
+
+    audit = AuditFactory()
+    officer = UserFactory(username="importer")
+    csv = "name,group,sector,website,description,employees,address,city,postcode,latitude,longitude,clusters\n"
+    csv += "".join(f"Fund {i},capital,Venture capital,,,,,,,,,\n" for i in range(20))
+    with mock.patch("assessments.tasks.execute_score_run.delay_on_commit"):
+        batch = import_preview(
+            audit=audit, kind="stakeholders", uploaded_file=ContentFile(csv.encode(), name="funds.csv"), user=officer
+        )
+        assert batch.status == ImportStatus.PREVIEWED and batch.error_count == 0, batch.errors
+        outcomes = race(
+            lambda: import_commit(batch=ImportBatch.objects.get(pk=batch.pk), user=officer),
+            lambda: import_commit(batch=ImportBatch.objects.get(pk=batch.pk), user=officer),
+        )
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes  # the second confirm sees a committed batch
+    assert Stakeholder.objects.filter(audit=audit).count() == 20
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.COMMITTED
