@@ -52,7 +52,7 @@ class AnchorInstitution(Located, Revisioned, TimeStampedModel):
     )
 
     objects = scoped_queryset("audit__organisation").as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[clusters])
 
     class Meta:
         ordering = ["name"]

@@ -146,7 +146,7 @@ class ClusterOrganisation(Revisioned, TimeStampedModel):
     notes = models.TextField(blank=True)
 
     objects = scoped_queryset("audit__organisation").as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[clusters])
 
     class Meta:
         ordering = ["name"]

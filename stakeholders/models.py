@@ -26,7 +26,7 @@ class Stakeholder(Located, Revisioned, TimeStampedModel):
     clusters = models.ManyToManyField("clusters.ClusterDefinition", blank=True, related_name="stakeholders")
 
     objects = scoped_queryset("audit__organisation").as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[clusters])
 
     class Meta:
         ordering = ["group", "name"]

@@ -42,3 +42,15 @@ def test_each_saved_revision_is_in_the_history_with_its_author():
     latest = anchor.history.first()
     assert latest.staff == 20000 and latest.revision == 2 and latest.history_user == editor
     assert anchor.history.count() == 2
+
+
+def test_changing_an_anchors_clusters_is_in_its_history():
+    from clusters.models import ClusterDefinition
+
+    anchor = AnchorFactory(name="Moderna")
+    biopharma = ClusterDefinition.objects.get(kind="benchmark", code="5")
+    anchor.clusters.set([biopharma])
+    latest = anchor.history.first()
+    assert [c.clusterdefinition_id for c in latest.clusters.all()] == [biopharma.pk]
+    delta = latest.diff_against(anchor.history.last())
+    assert "clusters" in delta.changed_fields
