@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.fields import LinkField
 from core.models import Located, Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
@@ -38,7 +39,7 @@ class AnchorInstitution(Located, Revisioned, TimeStampedModel):
     audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="anchors")
     name = models.CharField(max_length=200)
     anchor_type = models.CharField(max_length=30, choices=AnchorType.choices)
-    website = models.URLField(blank=True)
+    website = LinkField(blank=True)
     description = models.TextField(blank=True)
     staff = models.PositiveIntegerField(**_size)
     students = models.PositiveIntegerField(**_size)

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.fields import LinkField
 from core.models import Revisioned, Run, TimeStampedModel
 from core.querysets import scoped_queryset
 
@@ -121,7 +122,7 @@ class MarketForecast(Revisioned, TimeStampedModel):
         help_text="Stated annual growth, e.g. 0.10 for 10% a year, when the source gives no target value.",
     )
     source = models.CharField(max_length=300)
-    source_url = models.URLField(blank=True)
+    source_url = LinkField(blank=True)
 
     objects = scoped_queryset("audit__organisation").as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -160,7 +161,7 @@ class PriorityFramework(TimeStampedModel):
     name = models.CharField(max_length=200)
     publisher = models.CharField(max_length=200, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    source_url = models.URLField(blank=True)
+    source_url = LinkField(blank=True)
 
     objects = scoped_queryset("organisation", shared=True).as_manager()
 

@@ -152,8 +152,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
-# Forms read a bare "example.org" link as https (Django 6's default, adopted now).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- REST framework -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

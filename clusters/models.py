@@ -3,6 +3,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.fields import LinkField
 from core.models import Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
@@ -128,7 +129,7 @@ class ClusterOrganisation(Revisioned, TimeStampedModel):
 
     audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="cluster_organisations")
     name = models.CharField(max_length=200)
-    website = models.URLField(blank=True)
+    website = LinkField(blank=True)
     clusters = models.ManyToManyField(ClusterDefinition, blank=True, related_name="cluster_organisations")
     founded_year = models.PositiveSmallIntegerField(null=True, blank=True)
     members_count = models.PositiveIntegerField(null=True, blank=True)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from clusters.models import MemberType
+from core.fields import LinkField
 from core.models import Located, Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
 
@@ -20,7 +21,7 @@ class Stakeholder(Located, Revisioned, TimeStampedModel):
     name = models.CharField(max_length=200)
     group = models.CharField(max_length=20, choices=StakeholderGroup.choices)
     sector = models.CharField(max_length=120, blank=True, help_text="e.g. FinTech, venture capital, local authority.")
-    website = models.URLField(blank=True)
+    website = LinkField(blank=True)
     description = models.TextField(blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     clusters = models.ManyToManyField("clusters.ClusterDefinition", blank=True, related_name="stakeholders")
