@@ -1,0 +1,3 @@
+"""Dashboard URL patterns (urls_maps); included by dashboards/urls.py."""
+
+urlpatterns = []
