@@ -2,7 +2,6 @@ from django.urls import path
 
 from dashboards import urls_maps, urls_region, urls_scenarios, views
 
-
 urlpatterns = [
     path("", views.home, name="home"),
     # Region and cluster dashboards, maps and benchmarking, scenarios and the methodology editor (names start
