@@ -1,0 +1,202 @@
+"""The region dashboard (an audit's region, or a public region in a region set) and the cluster-in-region page."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, F, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from anchors.models import ANCHOR_GROUPS, AnchorInstitution
+from assessments.models import Audit, Score, ScoreRun
+from assessments.scoring.methodology import MethodologyError, validate_spec
+from assessments.selectors import run_results, score_explanation
+from clusters.models import ClusterScope
+from core.models import RunStatus
+from dashboards import region_charts
+from regions.models import Region, RegionSet
+from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
+
+DEFAULT_THRESHOLDS = {"right_to_win": 50.0, "want_to_win": 50.0}
+
+
+def cluster_strength(scores):
+    """Share of the region's traded employment in strong traded clusters (None without traded employment)."""
+    traded = [s for s in scores if s.cluster.scope == ClusterScope.TRADED and s.employment]
+    total = sum(s.employment for s in traded)
+    if not total:
+        return None
+    return sum(s.employment for s in traded if s.strong) / total
+
+
+def thresholds_of(run):
+    try:
+        return validate_spec(run.methodology.spec)["thresholds"]
+    except (MethodologyError, KeyError, TypeError):
+        return DEFAULT_THRESHOLDS
+
+
+@dataclass
+class RegionDashboard:
+    region: Region
+    region_set: RegionSet
+    run: ScoreRun | None
+    audit: Audit | None = None
+    scores: list = field(default_factory=list)
+    charted: list = field(default_factory=list)
+    strength: float | None = None
+    strong_count: int = 0
+    chart: str = ""
+
+    @property
+    def strength_percent(self):
+        return None if self.strength is None else self.strength * 100
+
+
+def region_dashboard(*, region, region_set, run, audit=None):
+    """The run's scores for ``region`` in one query (cluster joined), the chart and the region's cluster strength."""
+    dashboard = RegionDashboard(region=region, region_set=region_set, run=run, audit=audit)
+    if run is None:
+        return dashboard
+    scores = list(
+        Score.objects.filter(run=run, region=region)
+        .select_related("cluster")
+        .defer("indicators", "explanation")
+        .order_by(F("rank").asc(nulls_last=True), "cluster__name")
+    )
+    dashboard.scores = scores
+    dashboard.charted = [s for s in scores if s.candidate] if audit is not None else scores
+    dashboard.strength = cluster_strength(scores)
+    dashboard.strong_count = sum(1 for s in scores if s.strong and s.cluster.scope == ClusterScope.TRADED)
+    dashboard.chart = region_charts.quadrant_chart(dashboard.charted, thresholds_of(run))
+    return dashboard
+
+
+def _runs(request):
+    return ScoreRun.objects.for_user(request.user, organisation=request.organisation).select_related("methodology")
+
+
+@login_required
+def audit_dashboard(request, pk):
+    audit = get_object_or_404(
+        Audit.objects.for_user(request.user, organisation=request.organisation).select_related("region", "region_set"),
+        pk=pk,
+    )
+    run = (
+        _runs(request)
+        .filter(audit=audit, scenario__isnull=True, status=RunStatus.SUCCEEDED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    dashboard = region_dashboard(region=audit.region, region_set=audit.region_set, run=run, audit=audit)
+    return render(request, "dashboards/region/dashboard.html", {"dashboard": dashboard})
+
+
+@login_required
+def region_set_dashboard(request, region_pk, region_set_slug):
+    region_set = get_object_or_404(RegionSet, slug=region_set_slug)
+    region = get_object_or_404(Region, pk=region_pk, region_sets=region_set)
+    run = (
+        _runs(request)
+        .filter(region_set=region_set, audit__isnull=True, scenario__isnull=True, status=RunStatus.SUCCEEDED)
+        .filter(Exists(Score.objects.filter(run=OuterRef("pk"), region=region)))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    dashboard = region_dashboard(region=region, region_set=region_set, run=run)
+    return render(request, "dashboards/region/dashboard.html", {"dashboard": dashboard})
+
+
+# --- One cluster in one region ----------------------------------------------------------------------------
+
+
+def cluster_network(*, audit, cluster):
+    """The parties tied to ``cluster`` in ``audit`` and every partnership touching them, in five queries.
+
+    Nodes are ``{key, name, group, in_cluster}`` (partners outside the cluster are included, ``in_cluster`` false);
+    edges ``{source, target, cross}``, cross-sector when the two parties serve different sets of clusters.
+    """
+    anchor_links = AnchorInstitution.clusters.through.objects.filter(anchorinstitution__audit=audit).values_list(
+        "anchorinstitution_id", "clusterdefinition_id"
+    )
+    stakeholder_links = Stakeholder.clusters.through.objects.filter(stakeholder__audit=audit).values_list(
+        "stakeholder_id", "clusterdefinition_id"
+    )
+    sets = {}
+    for pk, cluster_id in anchor_links:
+        sets.setdefault(f"a:{pk}", set()).add(cluster_id)
+    for pk, cluster_id in stakeholder_links:
+        sets.setdefault(f"s:{pk}", set()).add(cluster_id)
+    parties = {}
+    for pk, name, kind in AnchorInstitution.objects.filter(audit=audit).values_list("pk", "name", "anchor_type"):
+        parties[f"a:{pk}"] = (name, ANCHOR_GROUPS.get(kind, "academia"))
+    for pk, name, group in Stakeholder.objects.filter(audit=audit).values_list("pk", "name", "group"):
+        parties[f"s:{pk}"] = (name, group)
+    members = {key for key, clusters in sets.items() if cluster.pk in clusters and key in parties}
+
+    edges, seen = [], set()
+    rows = Partnership.objects.filter(audit=audit).values_list(
+        "from_stakeholder_id", "from_anchor_id", "to_stakeholder_id", "to_anchor_id"
+    )
+    for from_s, from_a, to_s, to_a in rows:
+        source = f"s:{from_s}" if from_s else f"a:{from_a}"
+        target = f"s:{to_s}" if to_s else f"a:{to_a}"
+        if source == target or source not in parties or target not in parties:
+            continue
+        if source not in members and target not in members:
+            continue
+        pair = tuple(sorted((source, target)))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        edges.append({"source": source, "target": target, "cross": sets.get(source, set()) != sets.get(target, set())})
+    keys = members | {e["source"] for e in edges} | {e["target"] for e in edges}
+    nodes = sorted(
+        ({"key": k, "name": parties[k][0], "group": parties[k][1], "in_cluster": k in members} for k in keys),
+        key=lambda n: (not n["in_cluster"], n["group"], n["name"]),
+    )
+    present = {n["group"] for n in nodes if n["in_cluster"]}
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "cross_count": sum(1 for e in edges if e["cross"]),
+        "groups": [(value, label, value in present) for value, label in StakeholderGroup.choices],
+        "missing": [(value, label) for value, label in StakeholderGroup.choices if value not in present],
+    }
+
+
+@login_required
+def score_page(request, score_pk):
+    score = get_object_or_404(
+        Score.objects.select_related("run", "run__methodology", "run__audit", "run__region_set", "cluster", "region"),
+        pk=score_pk,
+        run__in=ScoreRun.objects.for_user(request.user, organisation=request.organisation),
+    )
+    try:
+        explanation = score_explanation(score=score)
+    except MethodologyError as error:
+        raise Http404("This score's methodology can no longer be read.") from error
+    for axis in explanation.axes:
+        axis["chart"] = region_charts.contribution_chart(axis)
+    run = score.run
+    audit = run.audit
+    partner = network = network_chart = None
+    if audit is not None:
+        results = run_results(run=run, clusters={score.cluster.code: score.cluster})
+        partner = next((p for p in results.partner_clusters if p["code"] == score.cluster.code), None)
+        if partner is None:
+            entry = ((run.results or {}).get("partner_strategy") or {}).get("clusters", {}).get(score.cluster.code)
+            partner = entry and {**entry, "code": score.cluster.code, "name": score.cluster.name}
+        network = cluster_network(audit=audit, cluster=score.cluster)
+        if network["nodes"]:
+            network_chart = region_charts.network_chart(network)
+    context = {
+        "score": score,
+        "run": run,
+        "audit": audit,
+        "explanation": explanation,
+        "partner": partner,
+        "network": network,
+        "network_chart": network_chart,
+    }
+    return render(request, "dashboards/region/score.html", context)
