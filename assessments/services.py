@@ -240,6 +240,10 @@ def _engine(run, *, fan_out_allowed=True):
                 f"None of the audit's candidate clusters has statistics in {run.region_set.name}; "
                 "pick clusters defined in its classification."
             )
+    if run.scenario_id:
+        from assessments import scenarios
+
+        panel, audit, spec = scenarios.apply_to_run(run, panel, audit, spec)
     timings["read_s"] = round(time.perf_counter() - started, 3)
     draws = spec["uncertainty"]["draws"]
     units = len(panel.regions) * len(panel.clusters)
