@@ -14,6 +14,7 @@ from assessments.selectors import run_results, score_explanation
 from clusters.models import ClusterScope
 from core.models import RunStatus
 from dashboards import region_charts
+from dashboards.charts import GROUP_COLOURS
 from regions.models import Region, RegionSet
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
@@ -187,6 +188,11 @@ def score_page(request, score_pk):
         if partner is None:
             entry = ((run.results or {}).get("partner_strategy") or {}).get("clusters", {}).get(score.cluster.code)
             partner = entry and {**entry, "code": score.cluster.code, "name": score.cluster.name}
+        if partner:
+            partner["brokers"] = [
+                {**broker, "colour": GROUP_COLOURS.get(broker.get("group"), "#55606e")}
+                for broker in partner.get("brokers") or []
+            ]
         network = cluster_network(audit=audit, cluster=score.cluster)
         if network["nodes"]:
             network_chart = region_charts.network_chart(network)

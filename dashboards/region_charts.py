@@ -178,12 +178,15 @@ def network_chart(network):
                 },
             )
         )
+    xs = [x for x, _ in positions.values()] or [0.0]
+    ys = [y for _, y in positions.values()] or [0.0]
+    pad_x, pad_y = 0.35 * (max(xs) - min(xs) or 1.0), 0.15 * (max(ys) - min(ys) or 1.0)
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     figure.update_layout(
         base_layout(
             height=420,
-            xaxis=hidden,
-            yaxis=hidden,
+            xaxis={**hidden, "range": [min(xs) - pad_x, max(xs) + pad_x]},
+            yaxis={**hidden, "range": [min(ys) - pad_y, max(ys) + pad_y]},
             legend={"orientation": "h", "y": -0.05},
             margin={"l": 16, "r": 16, "t": 16, "b": 16},
         )  # fmt: skip
