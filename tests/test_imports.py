@@ -189,8 +189,11 @@ def test_it_previews_then_imports_anchors_exactly_once(audit, officer, fmt):
     assert sorted(mit.clusters.values_list("slug", flat=True)) == ["biopharmaceuticals", "fintech"]
     assert mit.evidence == ["https://web.mit.edu", "https://example.org/report"] and mit.staff == 13000
     assert AnchorInstitution.objects.get(audit=audit, name="Aston University").anchor_type == "university"
-    record = mit.history.get()
-    assert record.history_change_reason == f"imported from anchors.{fmt}" and record.history_user == officer
+    # The row's creation, then its cluster links (history records link changes too): each says where it came from.
+    records = list(mit.history.order_by("history_id"))
+    assert [r.history_type for r in records] == ["+", "~"]
+    for record in records:
+        assert record.history_change_reason == f"imported from anchors.{fmt}" and record.history_user == officer
     after = counts(audit)
     assert after["anchors"] == before["anchors"] + 2 and after["audit version"] == before["audit version"] + 1
 
