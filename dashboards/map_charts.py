@@ -6,6 +6,7 @@ figure. Geo traces (``go.Choropleth``) are never used here because they fetch wo
 
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 
 from dashboards.charts import FONT, GROUP_COLOURS, base_layout
@@ -72,6 +73,22 @@ def _bounds_of(geometry, bounds):
                 walk(child)
 
     walk(geometry.get("coordinates") or [])
+
+
+def main_body(points, spread=4.0):
+    """The points that frame a region set: those within ``spread`` × the median distance from the median point.
+
+    Far-flung members (Alaska and Hawaii among the states and metros) would otherwise shrink the mainland to a
+    corner; they stay on the map, just outside the initial view. Mainland extremes (Maine, the Scottish
+    Highlands) are well within the limit.
+    """
+    if len(points) < 10:
+        return list(points)
+    array = np.array(points, dtype=float)
+    distance = np.hypot(*(array - np.median(array, axis=0)).T)
+    limit = spread * np.median(distance)
+    keep = distance <= limit if limit > 0 else np.ones(len(array), dtype=bool)
+    return [(float(lon), float(lat)) for lon, lat in array[keep]] or list(points)
 
 
 def fit_view(points=(), geometries=(), *, width=900, height=520):

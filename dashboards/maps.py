@@ -63,7 +63,8 @@ def _run_clusters(request, run):
 
 
 def _set_view(regions):
-    return map_charts.fit_view(points=[(r.longitude, r.latitude) for r in regions])
+    points = [(r.longitude, r.latitude) for r in regions if r.longitude is not None and r.latitude is not None]
+    return map_charts.fit_view(points=map_charts.main_body(points))
 
 
 def _indicator_choices(run, scores):
