@@ -1,17 +1,20 @@
 """Scenarios: overrides applied to the engine's inputs, scenario runs, the what-if pages and the methodology editor."""
 # ruff: noqa: F811 - fixtures imported from tests.test_score_runs are redefined as arguments
 
+import json
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from django.urls import reverse
 
-from assessments import scenarios
-from assessments.models import Methodology, Scenario, Score
+from assessments import scenarios, services
+from assessments.models import Methodology, Scenario, Score, ScoreRun
 from assessments.scoring.economic import EconomicPanel
 from assessments.scoring.methodology import default_spec, validate_spec
-from core.models import RunStatus
+from core.models import Role, RunStatus
+from tests.factories import MembershipFactory, UserFactory
 from tests.test_score_runs import massachusetts_audit, run_now, states  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +192,165 @@ def test_scenario_weights_change_the_scores_not_the_methodology(
     assert run.methodology == baseline.methodology and run.fingerprint != baseline.fingerprint
     assert _candidate(run).right_to_win != _candidate(baseline).right_to_win
     assert Methodology.objects.count() == 1
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewer(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.REVIEWER, user=UserFactory(username="reviewer")).user
+
+
+def test_an_officer_creates_a_scenario_and_sees_arrows_and_deltas(
+    client, officer, baseline, massachusetts_audit, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+    url = reverse("dashboard_scenarios", args=[massachusetts_audit.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and b"scenario-form" in page.content
+    form = {"name": "New campus", "anchor_name": "New campus", "anchor_type": "university", "anchor_staff": "20000",
+            "anchor_clusters": ["13"], "anchor_latitude": "42.36", "anchor_longitude": "-71.09",
+            "jobs_cluster": "5", "jobs": "15000"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, form)
+    scenario = Scenario.objects.get()
+    assert response.status_code == 302 and response.url == reverse("dashboard_scenario", args=[scenario.pk])
+    assert scenario.overrides["add_jobs"] == [{"cluster": "5", "jobs": 15000}]
+    assert scenario.overrides["add_anchors"][0]["clusters"] == ["13"] and scenario.created_by == officer
+    assert scenario.runs.get().status == RunStatus.SUCCEEDED
+    page = client.get(response.url)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="scenario-chart"' in html
+    figure = json.loads(
+        re.search(
+            r'Plotly\.newPlot\(\s*"scenario-chart",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo"', html, re.S
+        ).group(2)
+    )
+    arrows = [a for a in figure["annotations"] if a.get("showarrow")]
+    assert len(arrows) == 2 and all(a["arrowhead"] and a["axref"] == "x" for a in arrows)
+    assert 'data-testid="deltas"' in html and "Education and Knowledge Creation" in html and "+" in html
+
+
+def test_the_live_validation_answers_with_messages(client, officer, baseline, massachusetts_audit):
+    client.force_login(officer)
+    url = reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk])
+    bad = client.post(url, {"jobs_cluster": "5", "jobs": "-9999999"})
+    assert bad.status_code == 200 and b"negative employment" in bad.content
+    negative = client.post(url, {"weight_right_to_win.anchors": "-1"})
+    assert b"must not be below 0" in negative.content
+    good = client.post(url, {"jobs_cluster": "5", "jobs": "10"})
+    assert b"Valid." in good.content and b"alert-danger" not in good.content
+
+
+def test_an_invalid_scenario_is_shown_with_its_error_and_not_saved(client, officer, baseline, massachusetts_audit):
+    client.force_login(officer)
+    response = client.post(
+        reverse("dashboard_scenarios", args=[massachusetts_audit.pk]), {"name": "Nothing", "jobs": "0"}
+    )
+    assert response.status_code == 400 and b"changes nothing" in response.content
+    assert not Scenario.objects.exists()
+
+
+def test_viewers_read_scenarios_but_cannot_create_them(client, member, baseline, massachusetts_audit):
+    scenario = scenarios.scenario_create(
+        audit=massachusetts_audit, name="Jobs", overrides={"add_jobs": [{"cluster": "5", "jobs": 5}]}
+    )
+    client.force_login(member)
+    page = client.get(reverse("dashboard_scenarios", args=[massachusetts_audit.pk]))
+    assert page.status_code == 200 and b"scenario-form" not in page.content and b"Jobs" in page.content
+    assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 200
+    url = reverse("dashboard_scenarios", args=[massachusetts_audit.pk])
+    assert client.post(url, {"name": "X", "jobs_cluster": "5", "jobs": "5"}).status_code == 403
+    assert client.post(reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk])).status_code == 403
+    assert client.post(reverse("dashboard_scenario_rescore", args=[scenario.pk])).status_code == 403
+    assert Scenario.objects.count() == 1
+
+
+def test_another_organisation_gets_404(client, outsider, massachusetts_audit):
+    scenario = scenarios.scenario_create(
+        audit=massachusetts_audit, name="Jobs", overrides={"add_jobs": [{"cluster": "5", "jobs": 5}]}
+    )
+    client.force_login(outsider)
+    assert client.get(reverse("dashboard_scenarios", args=[massachusetts_audit.pk])).status_code == 404
+    assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 404
+    assert client.post(reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk])).status_code == 404
+    mine = services.methodology_clone(
+        methodology=services.methodology_default(), organisation=massachusetts_audit.organisation
+    )
+    assert client.get(reverse("dashboard_methodology_edit", args=[mine.pk])).status_code == 404
+    assert mine.label not in client.get(reverse("dashboard_methodologies")).content.decode()
+
+
+# --------------------------------------------------------------------------------------------------------
+# Methodology editor
+# --------------------------------------------------------------------------------------------------------
+
+
+def _editor_form(spec, **changes):
+    form = {}
+    for axis, groups in spec["axes"].items():
+        for group, entry in groups.items():
+            form[f"g:{axis}.{group}"] = str(entry["weight"])
+            for key, indicator in entry["indicators"].items():
+                form[f"i:{axis}.{group}.{key}"] = str(indicator["weight"])
+    form.update(changes)
+    return form
+
+
+def test_the_shipped_methodology_is_read_only(client, reviewer):
+    default = services.methodology_default()
+    client.force_login(reviewer)
+    listing = client.get(reverse("dashboard_methodologies"))
+    assert listing.status_code == 200 and default.label in listing.content.decode()
+    page = client.get(reverse("dashboard_methodology_edit", args=[default.pk]))
+    assert page.status_code == 200 and b"read-only" in page.content and b"Save as a new version" not in page.content
+    assert (
+        client.post(reverse("dashboard_methodology_edit", args=[default.pk]), _editor_form(default.spec)).status_code
+        == 403
+    )
+
+
+def test_clone_validate_and_revise_a_methodology(
+    client, reviewer, massachusetts_audit, run_now, django_capture_on_commit_callbacks
+):
+    default = services.methodology_default()
+    client.force_login(reviewer)
+    response = client.post(reverse("dashboard_methodology_clone", args=[default.pk]))
+    clone = Methodology.objects.get(organisation=massachusetts_audit.organisation)
+    assert response.status_code == 302 and response.url == reverse("dashboard_methodology_edit", args=[clone.pk])
+    assert clone.version == 1 and clone.parent == default
+    run, _ = run_now(audit=massachusetts_audit, methodology=clone)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+
+    edit = reverse("dashboard_methodology_edit", args=[clone.pk])
+    assert b"Save as a new version" in client.get(edit).content
+    check = client.post(
+        reverse("dashboard_methodology_validate", args=[clone.pk]),
+        _editor_form(clone.spec, **{"g:right_to_win.anchors": "-2"}),
+    )
+    assert b"weight must not be negative" in check.content
+    invalid = client.post(edit, _editor_form(clone.spec, **{"g:right_to_win.anchors": "-2"}))
+    assert invalid.status_code == 400 and b"weight must not be negative" in invalid.content
+    assert Methodology.objects.filter(organisation=massachusetts_audit.organisation).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(edit, _editor_form(clone.spec, **{"g:right_to_win.anchors": "0.6"}))
+    v2 = Methodology.objects.get(organisation=massachusetts_audit.organisation, version=2)
+    assert saved.status_code == 302 and saved.url == reverse("dashboard_methodology_edit", args=[v2.pk])
+    assert v2.spec["axes"]["right_to_win"]["anchors"]["weight"] == 0.6 and v2.parent == clone
+    rescored = ScoreRun.objects.get(methodology=v2, audit=massachusetts_audit)
+    assert rescored.status == RunStatus.SUCCEEDED and rescored.trigger == "methodology changed"
+
+
+def test_viewers_cannot_clone_or_edit(client, member, organisation):
+    default = services.methodology_default()
+    mine = services.methodology_clone(methodology=default, organisation=organisation)
+    client.force_login(member)
+    assert b"Clone" not in client.get(reverse("dashboard_methodologies")).content
+    assert client.post(reverse("dashboard_methodology_clone", args=[default.pk])).status_code == 403
+    assert (
+        client.post(reverse("dashboard_methodology_edit", args=[mine.pk]), _editor_form(mine.spec)).status_code == 403
+    )
