@@ -133,3 +133,36 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+# --- Headless Chromium for tests marked e2e -------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+# The flags that work on these machines: no sandbox as root, no GPU, and no background traffic to Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skips locally without it, fails in CI.
+
+    Request it after the fixtures that write to the database: Django's ORM refuses to run inside the event loop
+    Playwright's sync API keeps running while the browser is open.
+    """
+    if not Path(CHROMIUM).exists():
+        require_service("Chromium", f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_service("Playwright", "pip install -r requirements-dev.txt")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

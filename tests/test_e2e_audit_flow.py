@@ -3,8 +3,6 @@
 A screenshot of each step is saved under artifacts/audit-flow/.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,6 @@ from tests.factories import (
     RegionSetFactory,
     UserFactory,
 )
-from tests.test_e2e_shell import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,17 +48,9 @@ def world():
 
 
 @pytest.fixture
-def browser(world):
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(world, chromium):
+    """The browser, started once world exists (the ORM cannot run inside Playwright's event loop)."""
+    return chromium
 
 
 def test_an_officer_fills_an_empty_audit_step_by_step_and_submits_it(live_server, world, browser, monkeypatch):

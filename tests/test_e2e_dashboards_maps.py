@@ -1,7 +1,5 @@
 """The maps in a real browser: a MapLibre choropleth and an audit's points render offline, without errors."""
 
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,15 +19,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboards"
 
 
@@ -60,17 +49,9 @@ def scored():
 
 
 @pytest.fixture
-def browser(scored):
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(scored, chromium):
+    """The browser, started once scored exists (the ORM cannot run inside Playwright's event loop)."""
+    return chromium
 
 
 def test_maps_render_offline_without_console_errors(live_server, scored, browser):

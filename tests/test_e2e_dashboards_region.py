@@ -1,8 +1,6 @@
 """The region dashboard and the cluster-in-region page in a real browser: charts draw, nothing logs an error,
 nothing loads from another host. Screenshots are saved under artifacts/dashboards/."""
 
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,7 +23,6 @@ from tests.factories import (
     StakeholderFactory,
     UserFactory,
 )
-from tests.test_e2e_shell import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -82,17 +79,9 @@ def world():
 
 
 @pytest.fixture
-def browser(world):
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(world, chromium):
+    """The browser, started once world exists (the ORM cannot run inside Playwright's event loop)."""
+    return chromium
 
 
 def test_the_region_dashboard_and_cluster_page_draw_their_charts(live_server, world, browser):

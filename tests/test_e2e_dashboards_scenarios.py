@@ -3,8 +3,6 @@
 Screenshots are saved under artifacts/dashboards/.
 """
 
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +14,6 @@ from assessments import services
 from assessments.models import AuditCluster, Scenario, Score, ScoreRun
 from core.models import Role, RunStatus
 from tests.factories import PASSWORD, AuditFactory, ClusterFactory, MembershipFactory, OrganisationFactory, UserFactory
-from tests.test_e2e_shell import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -68,17 +65,9 @@ def world():
 
 
 @pytest.fixture
-def browser(world):
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(world, chromium):
+    """The browser, started once world exists (the ORM cannot run inside Playwright's event loop)."""
+    return chromium
 
 
 def test_the_scenario_page_draws_arrows_without_errors_or_leaving_the_host(live_server, world, browser):
