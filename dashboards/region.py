@@ -16,6 +16,7 @@ from core.models import RunStatus
 from dashboards import region_charts
 from dashboards.charts import GROUP_COLOURS
 from regions.models import Region, RegionSet
+from regions.selectors import employment_over_years
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
 DEFAULT_THRESHOLDS = {"right_to_win": 50.0, "want_to_win": 50.0}
@@ -62,9 +63,13 @@ def region_dashboard(*, region, region_set, run, audit=None):
     scores = list(
         Score.objects.filter(run=run, region=region)
         .select_related("cluster")
-        .defer("indicators", "explanation")
+        .defer("explanation")
         .order_by(F("rank").asc(nulls_last=True), "cluster__name")
     )
+    for score in scores:
+        # Cluster employment growth over the statistics window, where the data has more than one year.
+        growth = (score.indicators.get("cagr") or [None])[0]
+        score.growth_percent = None if growth is None else growth * 100
     dashboard.scores = scores
     dashboard.charted = [s for s in scores if s.candidate] if audit is not None else scores
     dashboard.strength = cluster_strength(scores)
@@ -196,9 +201,17 @@ def score_page(request, score_pk):
         network = cluster_network(audit=audit, cluster=score.cluster)
         if network["nodes"]:
             network_chart = region_charts.network_chart(network)
+    trend = employment_over_years(score.region, score.cluster)
+    trend_chart = (
+        region_charts.trend_chart(trend, f"Employment in {score.cluster.name}, {score.region.name}, by year")
+        if len(trend) > 1
+        else None
+    )
     context = {
         "score": score,
         "run": run,
+        "trend": trend,
+        "trend_chart": trend_chart,
         "audit": audit,
         "explanation": explanation,
         "partner": partner,

@@ -196,3 +196,25 @@ def network_chart(network):
         div_id="partner-network",
         label="The cluster's parties and partnerships; the lists beside it name them.",
     )
+
+
+def trend_chart(points, label):
+    """Employment over the years (a line with markers, from zero) for a cluster in a region."""
+    years = [year for year, _ in points]
+    values = [value for _, value in points]
+    figure = go.Figure(
+        go.Scatter(
+            x=years,
+            y=values,
+            mode="lines+markers",
+            line={"color": QUADRANT_COLOURS["build"], "width": 2},
+            marker={"size": 8},
+            hovertemplate="%{x}: %{y:,.0f} jobs<extra></extra>",
+        ),
+        layout=base_layout(
+            height=260,
+            xaxis={"title": "Year", "dtick": 1, "gridcolor": "#e5e7eb"},
+            yaxis={"title": "Employment", "rangemode": "tozero", "gridcolor": "#e5e7eb"},
+        ),
+    )
+    return figure_html(figure, div_id="trend-chart", label=label)

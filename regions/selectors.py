@@ -1,9 +1,9 @@
-"""Reads over the industry classifications: code search and crosswalk equivalents."""
+"""Reads over the industry classifications and statistics: code search, crosswalk equivalents, trends."""
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from regions.codes import CodeError, normalise_code
-from regions.models import Crosswalk, IndustryCode
+from regions.models import Crosswalk, EconomicObservation, IndustryCode
 
 CODE_RESULTS = 25
 CROSSWALK_HOPS = 3  # NAICS → ISIC → NACE → UK SIC is the longest useful path
@@ -75,3 +75,29 @@ def code_equivalents(industry):
     for code in sorted(found.values(), key=lambda c: c.code):
         by_classification.setdefault(code.classification, []).append(code)
     return sorted(by_classification.items(), key=lambda item: item[0].name)
+
+
+def employment_over_years(region, cluster):
+    """``[(year, employment)]`` of ``cluster`` in ``region`` from the published statistics, oldest first.
+
+    Published cluster statistics are used where they cover more than one year; otherwise the cluster's member
+    codes (a convergence cluster's components' codes included) are summed per year from industry statistics in
+    the cluster's own classification. Returns what there is: one year, or none.
+    """
+    published = EconomicObservation.objects.public().filter(region=region)
+    by_cluster = list(
+        published.filter(cluster=cluster, employment__isnull=False).order_by("year").values_list("year", "employment")
+    )
+    if len(by_cluster) > 1:
+        return [(year, float(value)) for year, value in by_cluster]
+    codes = cluster.member_code_ids()
+    by_industry = list(
+        published.filter(industry_id__in=codes)
+        .values("year")
+        .annotate(total=Sum("employment"))
+        .order_by("year")
+        .values_list("year", "total")
+    )
+    if len(by_industry) > len(by_cluster):
+        return [(year, float(value or 0.0)) for year, value in by_industry]
+    return [(year, float(value)) for year, value in by_cluster]
