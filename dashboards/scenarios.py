@@ -286,7 +286,8 @@ def _editor_rows(spec, post=None):
                     "value": post.get(iname) if post is not None else indicator["weight"],
                     "effective": effective.get((axis, group, key), 0.0) * 100,
                 })  # fmt: skip
-            groups.append({"key": group, "name": name, "indicators": indicators,
+            groups.append({"key": group, "label": group.replace("_", " ").capitalize(), "name": name,
+                           "indicators": indicators,
                            "value": post.get(name) if post is not None else entry["weight"]})  # fmt: skip
         axes.append({"key": axis, "label": AXIS_LABELS[axis], "groups": groups})
     return axes
