@@ -280,9 +280,9 @@ def score_run_execute(*, run_id, worker=None):
         score_run_fail(run_id=run.pk, error=error)
         return ScoreRun.objects.get(pk=run_id)
     if plan:
-        return _fan_out(run, result, context, timings, plan)
+        return _fan_out(run, result, context, spec, timings, plan)
     _progress(run, 80, f"engine done in {timings['engine_s']} s; writing scores")
-    return _write(run, result, context, timings)
+    return _write(run, result, context, timings, spec)
 
 
 def _baseline_key(run, part="baseline"):
@@ -307,13 +307,12 @@ def _baseline(run):
     return result, context, spec
 
 
-def _fan_out(run, result, context, timings, plan):
+def _fan_out(run, result, context, spec, timings, plan):
     """Store the baseline, then enqueue one Monte Carlo task per region chunk."""
     from assessments.tasks import execute_score_chunk
 
     # Chunks on other workers read the baseline from the shared cache (Redis in production) instead of
     # re-reading and recomputing it; a cache miss only costs that recomputation.
-    spec = validate_spec(run.methodology.spec)
     cache.set(_baseline_key(run), (result, context, spec), timeout=3600)
     trimmed = dataclasses.replace(result.prepared, raw=None)  # Monte Carlo reads only the normalised matrices
     cache.set(_baseline_key(run, "monte-carlo"), (trimmed, spec), timeout=3600)
@@ -356,7 +355,7 @@ def score_run_chunk(*, run_id, index, total):
     if not last:
         return done
     # Every chunk is in: merge the intervals into the baseline and write.
-    result, context, _ = _baseline(run)
+    result, context, spec = _baseline(run)
     merged = result.scores.copy()
     filled = {}
     for chunk in ScoreRunChunk.objects.filter(run=run).order_by("index"):
@@ -368,14 +367,18 @@ def score_run_chunk(*, run_id, index, total):
     result.scores = merged
     chunk_seconds = ScoreRunChunk.objects.filter(run=run).values_list("seconds", flat=True)
     timings = {**done.timings, "chunks_s": round(sum(chunk_seconds), 3)}
-    written = _write(done, result, context, timings)
+    written = _write(done, result, context, timings, spec)
     ScoreRunChunk.objects.filter(run=run).delete()
     cache.delete_many([_baseline_key(run), _baseline_key(run, "monte-carlo")])
     return written
 
 
-def _write(run, result, context, timings):
-    """Write every score and mark the run succeeded, in one transaction."""
+def _write(run, result, context, timings, spec):
+    """Write every score and mark the run succeeded, in one transaction.
+
+    ``spec`` is the methodology the engine actually used (a scenario may have changed its weights), so the stored
+    explanations match the scores.
+    """
     started = time.perf_counter()
     scores = result.scores
     economics = result.economics
@@ -388,7 +391,6 @@ def _write(run, result, context, timings):
     else:
         keep = np.ones(len(scores), dtype=bool)
     candidates = set(result.results.get("candidates", []))
-    spec = validate_spec(run.methodology.spec)
     labels = {k: e["label"] for k, e in zip(keys, prepared.structure.entries, strict=True)}
     positions = np.flatnonzero(keep)
     index = scores.index[positions]

@@ -194,6 +194,18 @@ def test_scenario_weights_change_the_scores_not_the_methodology(
     assert Methodology.objects.count() == 1
 
 
+def test_a_scenarios_explanations_use_its_own_weights(
+    baseline, massachusetts_audit, django_capture_on_commit_callbacks
+):
+    # Under the saved weights anchor strength is not among the top drivers; weighted ×33 here, it leads them.
+    assert "Anchor strength" not in " ".join(_candidate(baseline).explanation["reasons"])
+    scenario = scenarios.scenario_create(
+        audit=massachusetts_audit, name="Anchors above all", overrides={"weights": {"right_to_win.anchors": 5}}
+    )
+    run = _score_scenario(django_capture_on_commit_callbacks, scenario)
+    assert "lifted by Anchor strength" in " ".join(_candidate(run).explanation["reasons"])
+
+
 # --------------------------------------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------------------------------------
