@@ -166,3 +166,21 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby') && !el.getAttribute('title'))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def assert_accessible_basics(page, where):
+    """Every visible form control has a label, and Tab moves the focus through the page's controls."""
+    assert page.evaluate(UNLABELLED_CONTROLS) == [], f"unlabelled form controls on {where}"
+    focused = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        # The focused element's position in the document: many controls look alike, their places do not.
+        focused.add(page.evaluate("() => [...document.querySelectorAll('*')].indexOf(document.activeElement)"))
+    assert len(focused) > 5, f"Tab does not move through {where}"

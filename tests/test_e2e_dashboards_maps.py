@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import Role
+from tests.conftest import assert_accessible_basics
 from tests.factories import (
     PASSWORD,
     AnchorFactory,
@@ -81,6 +82,7 @@ def test_maps_render_offline_without_console_errors(live_server, scored, browser
         assert response.status == 200, path
         page.wait_for_selector(selector, timeout=20000)
         page.wait_for_timeout(1200)  # let MapLibre paint before the screenshot
+        assert_accessible_basics(page, path)
         page.screenshot(path=str(ARTIFACTS / f"maps-{name}.png"), full_page=True)
 
     assert page.locator("h1").count() == 1

@@ -12,6 +12,7 @@ from assessments.scoring.methodology import indicator_table
 from assessments.services import methodology_default
 from core.models import Role, RunStatus
 from regions.models import RegionSetMembership
+from tests.conftest import assert_accessible_basics
 from tests.factories import (
     PASSWORD,
     AnchorFactory,
@@ -107,6 +108,7 @@ def test_the_region_dashboard_and_cluster_page_draw_their_charts(live_server, wo
         assert response.status == 200, path
         page.wait_for_selector(".js-plotly-plot .main-svg")
         assert page.locator(".js-plotly-plot").count() == charts, path
+        assert_accessible_basics(page, path)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     assert console_errors == []

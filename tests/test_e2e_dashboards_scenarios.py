@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessments import services
 from assessments.models import AuditCluster, Scenario, Score, ScoreRun
 from core.models import Role, RunStatus
+from tests.conftest import assert_accessible_basics
 from tests.factories import PASSWORD, AuditFactory, ClusterFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -94,15 +95,18 @@ def test_the_scenario_page_draws_arrows_without_errors_or_leaving_the_host(live_
     assert page.locator("#scenario-chart .annotation-arrow-g path").count() >= 2
     table = page.inner_text("[data-testid=deltas]")
     assert "Life sciences" in table and "+23.0" in table and "Lead" in table
+    assert_accessible_basics(page, "scenario-detail")
     page.screenshot(path=str(SHOTS / "scenario-detail.png"), full_page=True)
 
     page.goto(live_server.url + reverse("dashboard_scenarios", args=[world.audit_id]))
     page.fill("#id_jobs", "-999999999")
     page.wait_for_selector("[data-testid=validation] .alert-danger")
     assert "within" in page.inner_text("[data-testid=validation]")
+    assert_accessible_basics(page, "scenario-what-if")
     page.screenshot(path=str(SHOTS / "scenario-what-if.png"), full_page=True)
 
     page.goto(live_server.url + reverse("dashboard_methodologies"))
+    assert_accessible_basics(page, "methodologies")
     page.screenshot(path=str(SHOTS / "methodologies.png"), full_page=True)
 
     assert errors == []
