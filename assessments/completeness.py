@@ -78,26 +78,8 @@ class Check:
     share: float = 0.0
 
 
-@dataclass
-class Section:
-    step: str
-    title: str
-    checks: list = field(default_factory=list)
-
-    @property
-    def done(self):
-        return sum(check.done for check in self.checks)
-
-    @property
-    def total(self):
-        return len(self.checks)
-
-
-@dataclass
-class ClusterSection:
-    cluster_id: int
-    name: str
-    checks: list = field(default_factory=list)
+class _Checklist:
+    """Counts over ``checks``: how many are done, of how many, as a percentage."""
 
     @property
     def done(self):
@@ -110,6 +92,20 @@ class ClusterSection:
     @property
     def percent(self):
         return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class Section(_Checklist):
+    step: str
+    title: str
+    checks: list = field(default_factory=list)
+
+
+@dataclass
+class ClusterSection(_Checklist):
+    cluster_id: int
+    name: str
+    checks: list = field(default_factory=list)
 
     def for_step(self, step):
         return [check for check in self.checks if check.step == step]
