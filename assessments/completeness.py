@@ -112,25 +112,13 @@ class ClusterSection(_Checklist):
 
 
 @dataclass
-class Completeness:
+class Completeness(_Checklist):
     sections: list
     clusters: list
 
     @property
     def checks(self):
         return [c for s in self.sections for c in s.checks] + [c for cl in self.clusters for c in cl.checks]
-
-    @property
-    def done(self):
-        return sum(check.done for check in self.checks)
-
-    @property
-    def total(self):
-        return len(self.checks)
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
 
     def section(self, step):
         return next((s for s in self.sections if s.step == step), None)
