@@ -561,12 +561,7 @@ def record_create(request, pk, kind):
     form = _new_form(kind, audit, request.POST)
     if not form.is_valid():
         return _render_step(request, audit, step, bound={kind.slug: form})
-    with transaction.atomic():
-        record = form.save(commit=False)
-        record._history_user = request.user
-        record.save()
-        form.save_m2m()
-        services.audit_changed(audit=audit)
+    record = services.audit_record_save(form=form, user=request.user)
     return _saved(request, audit, step, f"Saved: {kind.noun} “{_label(record)}” added.", f"{kind.slug}-{record.pk}")
 
 
@@ -591,12 +586,7 @@ def record_edit(request, pk, kind, record_id):
     if not form.is_valid():
         return _render_step(request, audit, step, editing=Editing(kind.slug, record.pk, form, expected))
     try:
-        with transaction.atomic():
-            saved = form.save(commit=False)
-            saved._history_user = request.user
-            saved.save_revision(expected)
-            form.save_m2m()
-            services.audit_changed(audit=audit)
+        saved = services.audit_record_save(form=form, user=request.user, expected_revision=expected)
     except StaleEdit:
         stored = _record(request, audit, kind, record_id)
         latest = stored.history.select_related("history_user").order_by("-history_date", "-history_id").first()
@@ -625,10 +615,7 @@ def record_delete(request, pk, kind, record_id):
         messages.warning(request, text)
         return redirect(reverse("audits:edit_step", args=[audit.pk, step.slug]) + f"#{kind.slug}-{record.pk}")
     label = _label(record)
-    with transaction.atomic():
-        record._history_user = request.user
-        record.delete()
-        services.audit_changed(audit=audit)
+    services.audit_record_delete(record=record, audit=audit, user=request.user)
     return _saved(request, audit, step, f"Saved: {kind.noun} “{label}” deleted.")
 
 

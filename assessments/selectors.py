@@ -515,3 +515,62 @@ def score_explanation(*, score):
         reasons=stored.get("reasons", []),
         axes=axes,
     )
+
+
+# --- Scores for the API --------------------------------------------------------------------------------------
+
+
+def current_score_runs(
+    *,
+    organisation,
+    run=None,
+    region_set=None,
+    year=None,
+    methodology=None,
+    methodology_version=None,
+    audit=None,
+    scenario=None,
+):
+    """Ids of the succeeded runs whose scores a score listing shows.
+
+    With ``run``, that run (if visible and succeeded). Otherwise the latest succeeded run of every subject
+    (region set × year × methodology × audit × scenario) visible to ``organisation`` — public region-set runs
+    and the organisation's own — narrowed by the other arguments; scenario runs only when ``scenario`` is given.
+    One query over the runs table, which holds one row per run, not per score.
+    """
+    runs = ScoreRun.objects.visible_to(organisation).filter(status=RunStatus.SUCCEEDED)
+    if run is not None:
+        return list(runs.filter(pk=run).values_list("pk", flat=True))
+    narrowing = {
+        "region_set__slug": region_set,
+        "year": year,
+        "methodology_id": methodology,
+        "methodology__version": methodology_version,
+        "audit_id": audit,
+        "scenario_id": scenario,
+    }
+    runs = runs.filter(**{key: value for key, value in narrowing.items() if value not in (None, "")})
+    if scenario in (None, ""):
+        runs = runs.filter(scenario__isnull=True)
+    latest = {}
+    subjects = runs.order_by("-finished_at", "-pk").values_list(
+        "pk", "region_set_id", "year", "methodology_id", "audit_id", "scenario_id"
+    )
+    for pk, *subject in subjects:
+        latest.setdefault(tuple(subject), pk)
+    return sorted(latest.values())
+
+
+def score_history(*, score, organisation):
+    """The same region and cluster in every succeeded run of the same subject (region set, audit, no scenario),
+    newest first: how the score moved as statistics, audit versions or methodologies changed."""
+    run = score.run
+    runs = ScoreRun.objects.visible_to(organisation).filter(
+        status=RunStatus.SUCCEEDED, region_set_id=run.region_set_id, audit_id=run.audit_id, scenario__isnull=True
+    )
+    return (
+        Score.objects.filter(run__in=runs, region_id=score.region_id, cluster_id=score.cluster_id)
+        .select_related("run", "run__methodology")
+        .defer("indicators", "explanation")
+        .order_by("-run__finished_at", "-run_id")
+    )

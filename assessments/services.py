@@ -16,9 +16,11 @@ import socket
 import time
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Audit, Methodology, Score, ScoreRun, ScoreRunChunk
@@ -29,6 +31,7 @@ from assessments.scoring.methodology import default_spec, spec_fingerprint, vali
 from clusters.models import ClusterDefinition, ClusterRelatedness
 from core.bulk import insert_rows
 from core.models import RunStatus
+from core.webhooks import webhooks_notify
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +201,45 @@ def score_run_fail(*, run_id, error, status=RunStatus.FAILED):
     run.append_log(f"{status}: {error}")
     ScoreRun.objects.filter(pk=run_id).update(status=status, error=str(error)[:5000], finished_at=now, log=run.log)
     logger.warning("score run %s %s: %s", run_id, status, error)
+    _announce_finished(run_id)
+
+
+def _announce_finished(run_id):
+    """Once the finishing transaction commits, tell the organisation's webhooks (public runs have no audience)."""
+
+    def notify():
+        run = ScoreRun.objects.select_related("region_set", "methodology").filter(pk=run_id).first()
+        if run is None or run.organisation_id is None:
+            return
+        path = reverse("api:run-detail", args=[run.pk])
+        data = {
+            "run": {
+                "id": run.pk,
+                "url": f"{settings.PUBLIC_BASE_URL}{path}",
+                "status": run.status,
+                "audit": run.audit_id,
+                "audit_version": run.audit_version,
+                "scenario": run.scenario_id,
+                "region_set": run.region_set.slug,
+                "year": run.year,
+                "methodology": {
+                    "id": run.methodology_id,
+                    "name": run.methodology.name,
+                    "version": run.methodology.version,
+                },
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                "error": run.error,
+                "scores_url": f"{settings.PUBLIC_BASE_URL}{reverse('api:score-list')}?run={run.pk}",
+            }
+        }
+        webhooks_notify(
+            organisation_id=run.organisation_id,
+            event="score_run.finished",
+            event_id=f"score_run.{run.pk}.{run.status}",
+            data=data,
+        )
+
+    transaction.on_commit(notify)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -498,6 +540,7 @@ def _write(run, result, context, timings, spec):
             log=current.log,
             error="",
         )
+        _announce_finished(run.pk)
     return ScoreRun.objects.get(pk=run.pk)
 
 
@@ -520,6 +563,34 @@ def audit_changed(*, audit):
     audit.refresh_from_db(fields=["version"])
     ScoreRun.objects.filter(audit=audit, audit_version__lt=audit.version).update(is_stale=True)
     return audit
+
+
+def audit_record_save(*, form, user=None, expected_revision=None, reason=""):
+    """Save a valid asset form of an audit (browser, import or API) and record the change to the audit.
+
+    A new record is created; an existing one is saved over ``expected_revision`` (``StaleEdit`` if someone
+    saved it since; ``None`` skips the check). The audit's version moves on, so its earlier runs are stale.
+    """
+    with transaction.atomic():
+        record = form.save(commit=False)
+        record._history_user = user
+        if reason:
+            record._change_reason = reason
+        if record.pk is None or expected_revision is None:
+            record.save()
+        else:
+            record.save_revision(expected_revision)
+        form.save_m2m()
+        audit_changed(audit=form.audit)
+    return record
+
+
+def audit_record_delete(*, record, audit, user=None):
+    """Delete one of an audit's asset records and record the change to the audit."""
+    with transaction.atomic():
+        record._history_user = user
+        record.delete()
+        audit_changed(audit=audit)
 
 
 def score_runs_reconcile(*, stuck_after_seconds=900, now=None):

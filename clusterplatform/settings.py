@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
     "core",
@@ -157,12 +161,63 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # --- REST framework -------------------------------------------------------------------------------------
+# Partners authenticate with an organisation's API key (``Authorization: Api-Key <key>``); browser sessions
+# work too. Rates are per key (or user) in the shared cache; NUM_PROXIES says how many proxies stand in front,
+# so a client cannot pick its own address with X-Forwarded-For.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ReadOrWriteScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": env.str("API_RATE_PARTNER", default="600/min"),
+        "scoring": env.str("API_RATE_SCORING", default="30/min"),
+        "anon": env.str("API_RATE_ANON", default="60/min"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0 if DEBUG else 1),
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cluster Platform API",
+    "DESCRIPTION": (
+        "Scores, explanations and runs of the cluster strategy assessment engine, and an organisation's audits. "
+        "Authenticate with `Authorization: Api-Key <key>` (keys are made by an organisation's admins). "
+        "Errors share one body: `{detail, code, errors}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "core.models.RunStatus",
+        "QuadrantEnum": "assessments.models.Quadrant",
+        "AuditStatusEnum": "assessments.models.AuditStatus",
+    },
+}
+# Webhook receivers on private or loopback addresses are refused unless allowed (development and tests).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# The address partners reach the site at, used for links inside webhook payloads (e.g. https://clusters.example).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery (reliability baseline: late acks, reject on worker loss, bounded time, JSON only) -----------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -197,6 +252,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
     "reconcile-score-runs": {"task": "assessments.tasks.reconcile_score_runs", "schedule": 300.0},
+    "resend-due-webhooks": {"task": "core.tasks.resend_due_webhooks", "schedule": 120.0},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

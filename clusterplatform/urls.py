@@ -5,9 +5,29 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(("clusterplatform.api_router", "api"))),
     path("accounts/", include("core.urls")),
     path("regions/", include("regions.urls")),
     path("clusters/", include("clusters.urls")),
     path("audits/", include("assessments.urls")),
     path("", include("dashboards.urls")),
 ]
+
+
+def handler404(request, exception=None):
+    """Unknown URLs under /api/ answer in the API's error shape; the site's pages keep Django's 404 page."""
+    from django.views.defaults import page_not_found
+
+    from core.api.errors import json_not_found
+
+    if request.path.startswith("/api/"):
+        return json_not_found(request, exception)
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    from django.views.defaults import server_error
+
+    from core.api.errors import json_server_error
+
+    return json_server_error(request) if request.path.startswith("/api/") else server_error(request)

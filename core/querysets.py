@@ -37,6 +37,10 @@ class OrganisationScopedQuerySet(models.QuerySet):
         """Rows owned by ``organisation`` (for services and commands that act for one tenant)."""
         return self.filter(**{self.organisation_path: organisation})
 
+    def visible_to(self, organisation):
+        """Rows a caller acting for ``organisation`` may read (the API's rule: a key belongs to one organisation)."""
+        return self.none() if organisation is None else self.for_organisation(organisation)
+
 
 class SharedOrOrganisationQuerySet(OrganisationScopedQuerySet):
     """Rows that are either public reference data (no organisation) or owned by one of the user's organisations.
@@ -51,6 +55,12 @@ class SharedOrOrganisationQuerySet(OrganisationScopedQuerySet):
             return self.filter(public)
         ids = _member_organisation_ids(user, organisation)
         return self.filter(public | models.Q(**{f"{self.organisation_path}__in": ids}))
+
+    def visible_to(self, organisation):
+        public = models.Q(**{f"{self.organisation_path}__isnull": True})
+        if organisation is None:
+            return self.filter(public)
+        return self.filter(public | models.Q(**{self.organisation_path: organisation}))
 
     def public(self):
         return self.filter(**{f"{self.organisation_path}__isnull": True})

@@ -15,3 +15,28 @@ def record_heartbeat(hostname=None):
     hostname = hostname or socket.gethostname()
     beat, _ = WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
     return beat.seen_at.isoformat()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver_webhook(self, delivery_id):
+    """Send one webhook delivery; a failed attempt is retried after the service's backoff (it caps attempts)."""
+    from core.webhooks import webhook_deliver
+
+    wait = webhook_deliver(delivery_id=delivery_id)
+    if wait is not None:
+        if self.request.is_eager:
+            # Embedded mode has no broker to wait on: try again at once (the service still caps attempts).
+            return deliver_webhook.apply(args=[delivery_id]).get()
+        raise self.retry(countdown=wait)
+    return "done"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=60, max_retries=3)
+def resend_due_webhooks():
+    """Periodic: re-send deliveries whose retry message was lost (beat, every two minutes)."""
+    from core.webhooks import webhooks_due
+
+    due = webhooks_due()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)

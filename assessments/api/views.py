@@ -1,0 +1,411 @@
+"""Endpoints of the assessments API. Thin: scope to the caller's organisation, validate, call a service.
+
+Every queryset starts from ``visible_to(request.organisation)``: another organisation's audit, run, scenario
+or score is a 404, never a 403, so ids reveal nothing.
+"""
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from anchors.models import AnchorInstitution
+from assessments import selectors, services
+from assessments.api import serializers as api
+from assessments.api.filters import AssetFilter, AuditFilter, RunFilter, ScenarioFilter, ScoreFilter
+from assessments.models import Audit, AuditCluster, Methodology, Scenario, Score, ScoreRun
+from assessments.scenarios import ScenarioError, scenario_create, scenario_score
+from assessments.scoring.methodology import MethodologyError, indicator_table, validate_spec
+from core.api.authentication import actor_label
+from core.api.mixins import ETagMixin, OrganisationMixin
+from core.api.renderers import CSVRenderer
+from core.api.throttling import CallerRateThrottle, ScoringRateThrottle
+from core.models import StaleEdit
+from stakeholders.models import Partnership, Stakeholder
+
+# A CSV download is one file, not pages; beyond this many rows, narrow the filter.
+CSV_MAX_ROWS = 100_000
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource changed or is in a state that does not allow this."
+    default_code = "conflict"
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid input: `{detail, code, errors}`."),
+    401: OpenApiResponse(description="No, or an invalid, API key."),
+    403: OpenApiResponse(description="A read-only key (or role) on a write."),
+    404: OpenApiResponse(description="Not found, or another organisation's."),
+    429: OpenApiResponse(description="Too many requests; see `Retry-After`."),
+}
+
+
+def _errors(*codes):
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+# --- Methodologies and indicators --------------------------------------------------------------------------
+
+
+def indicator_rows(spec):
+    return [
+        {
+            "key": key,
+            "label": entry.get("label", key),
+            "axis": axis,
+            "group": group,
+            "weight": round(weight, 6),
+            "direction": entry.get("direction", "positive"),
+            "description": entry.get("description", ""),
+        }
+        for axis, group, key, weight, entry in indicator_table(validate_spec(spec))
+    ]
+
+
+@extend_schema(tags=["methodologies"])
+class MethodologyViewSet(OrganisationMixin, viewsets.ReadOnlyModelViewSet):
+    """Methodologies: the shipped default and the caller's organisation's own versions."""
+
+    serializer_class = api.MethodologySerializer
+    filterset_fields = ["name", "version", "is_default"]
+    ordering_fields = ["name", "version", "created_at"]
+
+    def get_queryset(self):
+        return Methodology.objects.visible_to(self.organisation).order_by("name", "-version", "pk")
+
+    @extend_schema(responses={200: api.IndicatorSerializer(many=True), **_errors(401, 404)})
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def indicators(self, request, pk=None):
+        """This methodology's indicators with their axis, group and nominal weight."""
+        methodology = self.get_object()
+        return Response(api.IndicatorSerializer(indicator_rows(methodology.spec), many=True).data)
+
+
+@extend_schema(tags=["methodologies"])
+class IndicatorViewSet(OrganisationMixin, viewsets.ViewSet):
+    """The indicators scores are built from (the default methodology's, or ``?methodology=<id>``'s)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("methodology", OpenApiTypes.INT, description="A methodology's id.")],
+        responses={200: api.IndicatorSerializer(many=True), **_errors(400, 401, 404)},
+    )
+    def list(self, request):
+        chosen = request.query_params.get("methodology")
+        if chosen:
+            if not chosen.isdigit():
+                raise exceptions.ValidationError({"methodology": ["Give a methodology's id (a whole number)."]})
+            methodology = Methodology.objects.visible_to(self.organisation).filter(pk=int(chosen)).first()
+            if methodology is None:
+                raise exceptions.NotFound("No such methodology.")
+        else:
+            methodology = services.methodology_default()
+        try:
+            rows = indicator_rows(methodology.spec)
+        except MethodologyError as error:
+            raise Conflict(f"The methodology is not valid: {error}") from error
+        return Response(api.IndicatorSerializer(rows, many=True).data)
+
+
+# --- Scores ----------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "Scores of the latest succeeded run of every subject you can see (public region-set runs and your "
+            "organisation's audits), or of the runs the filters choose. `?format=csv` returns every matching "
+            f"row (up to {CSV_MAX_ROWS:,}) as CSV. Responses carry an `ETag`; send it back in `If-None-Match` to "
+            "get `304 Not Modified` when nothing changed."
+        ),
+        responses={
+            200: api.ScoreSerializer(many=True),
+            304: OpenApiResponse(description="Not modified."),
+            **_errors(400, 401, 429),
+        },
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: api.ScoreDetailSerializer,
+            304: OpenApiResponse(description="Not modified."),
+            **_errors(401, 404),
+        }
+    ),
+)
+@extend_schema(tags=["scores"])
+class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
+    """Region × cluster scores: both axes with intervals, quadrant, rank, strategy and headline statistics."""
+
+    filterset_class = ScoreFilter
+    ordering_fields = [
+        "id", "right_to_win", "want_to_win", "rank", "employment", "lq", "coverage", "quadrant_stability",
+        "region__name", "cluster__name",
+    ]  # fmt: skip
+    ordering = ["id"]
+
+    def get_renderers(self):
+        return [*super().get_renderers(), CSVRenderer()]
+
+    def get_serializer_class(self):
+        return api.ScoreDetailSerializer if self.action == "retrieve" else api.ScoreSerializer
+
+    def get_queryset(self):
+        scores = Score.objects.filter(run__in=ScoreRun.objects.visible_to(self.organisation)).select_related(
+            "region", "cluster", "run", "run__region_set", "run__methodology"
+        )
+        if self.action == "retrieve":
+            return scores
+        return scores.defer("indicators", "explanation", "region__boundary")
+
+    def paginate_queryset(self, queryset):
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+            if queryset.count() > CSV_MAX_ROWS:
+                raise exceptions.ValidationError(
+                    {"format": [f"More than {CSV_MAX_ROWS:,} rows match; narrow the filters for a CSV download."]}
+                )
+            return None
+        return super().paginate_queryset(queryset)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+            response["Content-Disposition"] = 'attachment; filename="scores.csv"'
+        return response
+
+    @extend_schema(responses={200: api.ExplanationSerializer, **_errors(401, 404)})
+    @action(detail=True, filter_backends=[])
+    def explanation(self, request, pk=None):
+        """Why this score: every indicator's raw and normalised value, weight and contribution per axis, the
+        drivers up and down, missing inputs and what would add them, and the strategy's reasons."""
+        score = self.get_object()
+        return Response(api.ExplanationSerializer(selectors.score_explanation(score=score)).data)
+
+    @extend_schema(responses={200: api.ScoreHistorySerializer(many=True), **_errors(401, 404)})
+    @action(detail=True, filter_backends=[])
+    def history(self, request, pk=None):
+        """This region and cluster in every succeeded run of the same region set or audit, newest first."""
+        score = self.get_object()
+        rows = selectors.score_history(score=score, organisation=self.organisation)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(api.ScoreHistorySerializer(page, many=True).data)
+
+
+# --- Runs --------------------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["runs"])
+class RunViewSet(OrganisationMixin, viewsets.ReadOnlyModelViewSet):
+    """Score runs: public region-set runs and your organisation's. Poll a run's URL until it has finished."""
+
+    serializer_class = api.RunSerializer
+    filterset_class = RunFilter
+    ordering_fields = ["created_at", "finished_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return ScoreRun.objects.visible_to(self.organisation).select_related("region_set", "methodology")
+
+
+# --- Audits ------------------------------------------------------------------------------------------------
+
+
+def _check_editable(audit):
+    if not audit.is_editable:
+        raise Conflict(f"This audit is {audit.get_status_display().lower()}; it can no longer be edited.")
+
+
+@extend_schema(tags=["audits"])
+class AuditViewSet(
+    OrganisationMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your organisation's audits; the detail includes candidate clusters, anchors, stakeholders and
+    partnerships. New audits start as drafts; approved audits are read-only (409)."""
+
+    filterset_class = AuditFilter
+    ordering_fields = ["year", "title", "updated_at", "id"]
+
+    def get_serializer_class(self):
+        return api.AuditDetailSerializer if self.action == "retrieve" else api.AuditSerializer
+
+    def get_queryset(self):
+        audits = Audit.objects.visible_to(self.organisation).select_related("region", "region_set")
+        if self.action == "retrieve":
+            audits = audits.prefetch_related(
+                "candidate_clusters__cluster",
+                "anchors__clusters",
+                "stakeholders__clusters",
+                "partnerships",
+            )
+        return audits.order_by("-year", "title", "pk")
+
+    def perform_create(self, serializer):
+        organisation = self.require_organisation()
+        with transaction.atomic():
+            audit = serializer.save(organisation=organisation, created_by=self.acting_user)
+            audit._history_user = self.acting_user
+
+    def perform_update(self, serializer):
+        _check_editable(serializer.instance)
+        with transaction.atomic():
+            serializer.instance._history_user = self.acting_user
+            serializer.instance._change_reason = f"API ({actor_label(self.request)})"
+            audit = serializer.save()
+            services.audit_changed(audit=audit)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: api.RunSerializer,
+            **_errors(401, 403, 404, 429),
+            409: OpenApiResponse(description="The audit has no candidate clusters to score."),
+        },
+    )
+    @action(detail=True, methods=["post"], throttle_classes=[CallerRateThrottle, ScoringRateThrottle])
+    def score(self, request, pk=None):
+        """Ask for the audit to be scored. Idempotent: while nothing has changed, repeating the request returns
+        the same run (queued, running or finished). Answers 202 with the run; poll its ``url``."""
+        audit = self.get_object()
+        if not AuditCluster.objects.filter(audit=audit).exists():
+            raise Conflict("Add at least one candidate cluster before scoring this audit.")
+        run, created = services.score_run_request(audit=audit, user=self.acting_user, trigger="api")
+        data = api.RunSerializer(run, context=self.get_serializer_context()).data
+        data["created"] = created
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+class AuditAssetViewSet(OrganisationMixin, viewsets.ModelViewSet):
+    """Records of your organisation's audits, written through the audit editor's own forms.
+
+    Send the ``revision`` you read with an update: if someone saved the record since, the update is a 409 and
+    nothing is written. Changing a record moves its audit's version on (its earlier scores become stale).
+    """
+
+    model = None
+    filterset_class = AssetFilter
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.organisation).select_related("audit").order_by("pk")
+
+    def _save(self, serializer, expected_revision=None):
+        _check_editable(serializer.audit)
+        try:
+            record = services.audit_record_save(
+                form=serializer.form,
+                user=self.acting_user,
+                expected_revision=expected_revision,
+                reason=f"API ({actor_label(self.request)})",
+            )
+        except StaleEdit as error:
+            stored = type(serializer.instance).objects.get(pk=serializer.instance.pk).revision
+            raise Conflict(f"{error} Read it again (it is at revision {stored}) and resend your change.") from error
+        serializer.instance = record
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        expected = serializer.validated_data.get("revision")
+        self._save(serializer, expected_revision=expected)
+
+    def perform_destroy(self, instance):
+        _check_editable(instance.audit)
+        services.audit_record_delete(record=instance, audit=instance.audit, user=self.acting_user)
+
+
+@extend_schema(tags=["audits"])
+class AnchorViewSet(AuditAssetViewSet):
+    """Anchor institutions of your audits (``?audit=<id>``)."""
+
+    model = AnchorInstitution
+    serializer_class = api.AnchorSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("clusters")
+
+
+@extend_schema(tags=["audits"])
+class StakeholderViewSet(AuditAssetViewSet):
+    """Stakeholders of your audits in the five groups (``?audit=<id>``)."""
+
+    model = Stakeholder
+    serializer_class = api.StakeholderSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("clusters")
+
+
+@extend_schema(tags=["audits"])
+class PartnershipViewSet(AuditAssetViewSet):
+    """Partnerships between the anchors and stakeholders of one audit (``?audit=<id>``)."""
+
+    model = Partnership
+    serializer_class = api.PartnershipSerializer
+
+
+@extend_schema(tags=["audits"])
+class CandidateClusterViewSet(AuditAssetViewSet):
+    """Candidate clusters of your audits with their talent, innovation and investment inputs."""
+
+    model = AuditCluster
+    serializer_class = api.CandidateClusterSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("cluster")
+
+
+# --- Scenarios ---------------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["scenarios"])
+class ScenarioViewSet(
+    OrganisationMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """What-if scenarios of your audits. Creating one validates its overrides and queues its run (and the
+    audit's baseline run if it has none); poll ``latest_run.url``."""
+
+    serializer_class = api.ScenarioSerializer
+    filterset_class = ScenarioFilter
+    ordering_fields = ["created_at", "name", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [CallerRateThrottle(), ScoringRateThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        return Scenario.objects.visible_to(self.organisation).select_related("audit")
+
+    @extend_schema(responses={201: api.ScenarioSerializer, **_errors(400, 401, 403, 429)})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            with transaction.atomic():
+                scenario = scenario_create(
+                    audit=data["audit"],
+                    name=data["name"],
+                    overrides=data["overrides"],
+                    methodology=data.get("methodology"),
+                    description=data.get("description", ""),
+                    user=self.acting_user,
+                )
+                scenario_score(scenario=scenario, user=self.acting_user)
+        except ScenarioError as error:
+            raise exceptions.ValidationError({"overrides": [str(error)]}) from error
+        body = self.get_serializer(scenario).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})

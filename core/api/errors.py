@@ -1,0 +1,69 @@
+"""One error body for the whole API: ``{"detail": ..., "code": ..., "errors": {field: [messages]}}``.
+
+``detail`` is a sentence for people, ``code`` a stable token for programs; ``errors`` appears on validation
+failures, with ``non_field_errors`` for whole-object problems. Throttled responses add ``retry_after``.
+Unexpected exceptions are logged with their traceback and answered with a generic 500 body.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("clusterplatform.api")
+
+
+def _flatten(detail):
+    if isinstance(detail, list):
+        return [str(item) for item in detail]
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    return [str(detail)]
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with the project's body shape; unknown exceptions become a logged, generic 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        if settings.DEBUG and not getattr(settings, "API_JSON_500_IN_DEBUG", False):
+            return None
+        logger.exception("unhandled API error", exc_info=exc)
+        return Response(
+            {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        if isinstance(errors, list):
+            errors = {"non_field_errors": errors}
+        response.data = {"detail": "The request has invalid fields.", "code": "invalid", "errors": errors}
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        response.data = {"detail": str(exc.detail), "code": codes if isinstance(codes, str) else "error"}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(exc.wait + 0.999)
+    elif isinstance(exc, Http404):
+        response.data = {"detail": "Not found.", "code": "not_found"}
+    elif isinstance(exc, PermissionDenied):
+        response.data = {"detail": str(exc) or "You do not have permission.", "code": "permission_denied"}
+    return response
+
+
+def json_not_found(request, exception=None):
+    """A 404 for any unknown URL under ``/api/``, in the API's error shape."""
+    return JsonResponse({"detail": f"No API endpoint at {request.path}.", "code": "not_found"}, status=404)
+
+
+def json_server_error(request):
+    return JsonResponse(
+        {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"}, status=500
+    )

@@ -1,0 +1,40 @@
+"""``?format=csv`` on list endpoints: one row per result, nested objects flattened to ``parent_field`` columns."""
+
+import io
+import json
+
+from rest_framework.renderers import BaseRenderer
+
+from core.exports import write_csv
+
+
+def _flatten(row, prefix=""):
+    flat = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        elif isinstance(value, list):
+            flat[name] = json.dumps(value)
+        else:
+            flat[name] = value
+    return flat
+
+
+class CSVRenderer(BaseRenderer):
+    """Formula-safe CSV of a list response (``results`` of a page, or a plain list); errors stay JSON-like."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        if isinstance(data, dict):  # an error body or a single object
+            data = [data]
+        rows = [_flatten(dict(item)) for item in data or []]
+        header = list(dict.fromkeys(name for row in rows for name in row))
+        handle = io.StringIO()
+        write_csv(handle, header, ([row.get(name) for name in header] for row in rows))
+        return handle.getvalue().encode(self.charset)
