@@ -248,9 +248,7 @@ class AuditViewSet(
 
     def perform_create(self, serializer):
         organisation = self.require_organisation()
-        with transaction.atomic():
-            audit = serializer.save(organisation=organisation, created_by=self.acting_user)
-            audit._history_user = self.acting_user
+        serializer.save(organisation=organisation, created_by=self.acting_user)
 
     def perform_update(self, serializer):
         _check_editable(serializer.instance)

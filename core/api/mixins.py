@@ -1,9 +1,10 @@
 """Behaviour several API views share: ETags with ``If-None-Match``, and the organisation-scoped base."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from rest_framework.exceptions import NotFound
 
-from core.api.authentication import acting_user
+from core.api.authentication import KeyPrincipal, acting_user
 from core.api.permissions import can_write
 
 
@@ -26,6 +27,13 @@ class ETagMixin:
 
 class OrganisationMixin:
     """Views over the caller's organisation's rows; a caller with no organisation sees nothing."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if isinstance(request.user, KeyPrincipal):
+            # DRF copies the principal onto the Django request; history and Django's own code expect a user
+            # account there, and a key has none (writes record the key's prefix as their change reason).
+            request._request.user = AnonymousUser()
 
     @property
     def organisation(self):
