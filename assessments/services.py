@@ -18,7 +18,7 @@ import time
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -541,6 +541,11 @@ def _write(run, result, context, timings, spec):
             error="",
         )
         _announce_finished(run.pk)
+    if connection.vendor == "postgresql" and len(rows) > 10_000:
+        # A large COPY leaves the planner without statistics until autovacuum runs; listing the new scores
+        # would join and sort the whole table meanwhile. Refresh them now (about a tenth of a second).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Score._meta.db_table}")
     return ScoreRun.objects.get(pk=run.pk)
 
 

@@ -206,12 +206,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "core.models.RunStatus",
         "QuadrantEnum": "assessments.models.Quadrant",
         "AuditStatusEnum": "assessments.models.AuditStatus",
     },
 }
+# Pages of scores are cached for this long under the (immutable) runs they come from; 0 turns it off.
+API_SCORES_CACHE_SECONDS = env.int("API_SCORES_CACHE_SECONDS", default=600)
 # Webhook receivers on private or loopback addresses are refused unless allowed (development and tests).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)

@@ -23,11 +23,10 @@ def deliver_webhook(self, delivery_id):
     from core.webhooks import webhook_deliver
 
     wait = webhook_deliver(delivery_id=delivery_id)
-    if wait is not None:
-        if self.request.is_eager:
-            # Embedded mode has no broker to wait on: try again at once (the service still caps attempts).
-            return deliver_webhook.apply(args=[delivery_id]).get()
+    if wait is not None and not self.request.is_eager:
         raise self.retry(countdown=wait)
+    # Embedded mode has no broker to wait on: a failed attempt stays 'retrying' until the beat sweep (or a
+    # "Resend" from the webhook's page) tries again, rather than holding up the run that raised the event.
     return "done"
 
 

@@ -5,6 +5,7 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 
+from core.api.mixins import ID_PATTERN
 from regions.models import Region, RegionScheme, RegionSet
 
 
@@ -29,8 +30,8 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class RegionSetSerializer(serializers.ModelSerializer):
-    classification = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    benchmark = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    classification = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    benchmark = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     region_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -54,6 +55,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Regions: U.S. states and metro areas, UK NUTS2 regions."""
 
     serializer_class = RegionSerializer
+    lookup_value_regex = ID_PATTERN
     queryset = Region.objects.defer("boundary").prefetch_related("region_sets").order_by("scheme", "name", "pk")
     filterset_class = RegionFilter
     ordering_fields = ["name", "code"]

@@ -4,6 +4,7 @@ import django_filters
 
 from assessments.models import Audit, AuditStatus, Quadrant, Scenario, Score, ScoreRun
 from assessments.selectors import current_score_runs
+from core.api.filtering import IdFilter, YearFilter
 from core.models import RunStatus
 
 RUN_PARAMETERS = ("run", "region_set", "year", "methodology", "methodology_version", "audit", "scenario")
@@ -13,23 +14,29 @@ class ScoreFilter(django_filters.FilterSet):
     """Which runs the scores come from (by default the latest succeeded run of every subject the caller can
     see, scenarios left out), then filters on the scores themselves."""
 
-    run = django_filters.NumberFilter(method="by_run", help_text="One run's scores (any visible succeeded run).")
+    run = IdFilter(method="by_run", help_text="One run's scores (any visible succeeded run).")
     region_set = django_filters.CharFilter(method="by_run", help_text="A region set's slug, e.g. us-msas.")
-    year = django_filters.NumberFilter(method="by_run", help_text="The run's year.")
-    methodology = django_filters.NumberFilter(method="by_run", help_text="A methodology's id.")
-    methodology_version = django_filters.NumberFilter(method="by_run", help_text="A methodology version number.")
-    audit = django_filters.NumberFilter(method="by_run", help_text="One of your audits' latest scores.")
-    scenario = django_filters.NumberFilter(method="by_run", help_text="One of your scenarios' latest scores.")
+    year = YearFilter(method="by_run", help_text="The run's year.")
+    methodology = IdFilter(method="by_run", help_text="A methodology's id.")
+    methodology_version = IdFilter(method="by_run", help_text="A methodology version number.")
+    audit = IdFilter(method="by_run", help_text="One of your audits' latest scores.")
+    scenario = IdFilter(method="by_run", help_text="One of your scenarios' latest scores.")
 
-    region = django_filters.NumberFilter(field_name="region_id", help_text="A region's id.")
+    region = IdFilter(field_name="region_id", help_text="A region's id.")
     region_code = django_filters.CharFilter(field_name="region__code", help_text="A region's code, e.g. 25 or UKG3.")
-    cluster = django_filters.NumberFilter(field_name="cluster_id", help_text="A cluster's id.")
+    cluster = IdFilter(field_name="cluster_id", help_text="A cluster's id.")
     cluster_code = django_filters.CharFilter(field_name="cluster__code", help_text="A cluster's code, e.g. 6.")
     quadrant = django_filters.ChoiceFilter(choices=Quadrant.choices)
     candidate = django_filters.BooleanFilter(help_text="Only (or no) candidate clusters of the run's audit.")
-    min_right_to_win = django_filters.NumberFilter(field_name="right_to_win", lookup_expr="gte")
-    min_want_to_win = django_filters.NumberFilter(field_name="want_to_win", lookup_expr="gte")
-    min_score = django_filters.NumberFilter(method="filter_min_score", help_text="Both axes at least this (0–100).")
+    min_right_to_win = django_filters.NumberFilter(
+        field_name="right_to_win", lookup_expr="gte", min_value=0, max_value=100, help_text="0–100."
+    )
+    min_want_to_win = django_filters.NumberFilter(
+        field_name="want_to_win", lookup_expr="gte", min_value=0, max_value=100, help_text="0–100."
+    )
+    min_score = django_filters.NumberFilter(
+        method="filter_min_score", min_value=0, max_value=100, help_text="Both axes at least this (0–100)."
+    )
 
     class Meta:
         model = Score
@@ -41,6 +48,7 @@ class ScoreFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         chosen = {name: self.form.cleaned_data.get(name) for name in RUN_PARAMETERS}
         runs = current_score_runs(organisation=getattr(self.request, "organisation", None), **chosen)
+        self.request.score_run_ids = runs  # the view keys its page cache on them
         return super().filter_queryset(queryset.filter(run_id__in=runs))
 
     def filter_min_score(self, queryset, name, value):
@@ -49,11 +57,11 @@ class ScoreFilter(django_filters.FilterSet):
 
 class RunFilter(django_filters.FilterSet):
     region_set = django_filters.CharFilter(field_name="region_set__slug", help_text="A region set's slug.")
-    year = django_filters.NumberFilter()
-    methodology = django_filters.NumberFilter(field_name="methodology_id")
-    methodology_version = django_filters.NumberFilter(field_name="methodology__version")
-    audit = django_filters.NumberFilter(field_name="audit_id")
-    scenario = django_filters.NumberFilter(field_name="scenario_id")
+    year = YearFilter()
+    methodology = IdFilter(field_name="methodology_id")
+    methodology_version = IdFilter(field_name="methodology__version")
+    audit = IdFilter(field_name="audit_id")
+    scenario = IdFilter(field_name="scenario_id")
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
 
     class Meta:
@@ -63,8 +71,8 @@ class RunFilter(django_filters.FilterSet):
 
 class AuditFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AuditStatus.choices)
-    year = django_filters.NumberFilter()
-    region = django_filters.NumberFilter(field_name="region_id")
+    year = YearFilter()
+    region = IdFilter(field_name="region_id")
     region_set = django_filters.CharFilter(field_name="region_set__slug")
 
     class Meta:
@@ -75,11 +83,11 @@ class AuditFilter(django_filters.FilterSet):
 class AssetFilter(django_filters.FilterSet):
     """``?audit=<id>`` on anchors, stakeholders, partnerships and candidate clusters."""
 
-    audit = django_filters.NumberFilter(field_name="audit_id")
+    audit = IdFilter(field_name="audit_id")
 
 
 class ScenarioFilter(django_filters.FilterSet):
-    audit = django_filters.NumberFilter(field_name="audit_id")
+    audit = IdFilter(field_name="audit_id")
 
     class Meta:
         model = Scenario

@@ -31,7 +31,7 @@ class MethodologyRefSerializer(serializers.ModelSerializer):
 
 
 class MethodologySerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     private = serializers.SerializerMethodField()
 
     class Meta:

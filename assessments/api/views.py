@@ -4,9 +4,14 @@ Every queryset starts from ``visible_to(request.organisation)``: another organis
 or score is a 404, never a 403, so ids reveal nothing.
 """
 
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -35,19 +40,6 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-ERROR_RESPONSES = {
-    400: OpenApiResponse(description="Invalid input: `{detail, code, errors}`."),
-    401: OpenApiResponse(description="No, or an invalid, API key."),
-    403: OpenApiResponse(description="A read-only key (or role) on a write."),
-    404: OpenApiResponse(description="Not found, or another organisation's."),
-    429: OpenApiResponse(description="Too many requests; see `Retry-After`."),
-}
-
-
-def _errors(*codes):
-    return {code: ERROR_RESPONSES[code] for code in codes}
-
-
 # --- Methodologies and indicators --------------------------------------------------------------------------
 
 
@@ -71,13 +63,13 @@ class MethodologyViewSet(OrganisationMixin, viewsets.ReadOnlyModelViewSet):
     """Methodologies: the shipped default and the caller's organisation's own versions."""
 
     serializer_class = api.MethodologySerializer
-    filterset_fields = ["name", "version", "is_default"]
+    filterset_fields = ["name", "is_default"]
     ordering_fields = ["name", "version", "created_at"]
 
     def get_queryset(self):
         return Methodology.objects.visible_to(self.organisation).order_by("name", "-version", "pk")
 
-    @extend_schema(responses={200: api.IndicatorSerializer(many=True), **_errors(401, 404)})
+    @extend_schema(responses={200: api.IndicatorSerializer(many=True)})
     @action(detail=True, pagination_class=None, filter_backends=[])
     def indicators(self, request, pk=None):
         """This methodology's indicators with their axis, group and nominal weight."""
@@ -91,7 +83,7 @@ class IndicatorViewSet(OrganisationMixin, viewsets.ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("methodology", OpenApiTypes.INT, description="A methodology's id.")],
-        responses={200: api.IndicatorSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: api.IndicatorSerializer(many=True)},
     )
     def list(self, request):
         chosen = request.query_params.get("methodology")
@@ -121,19 +113,9 @@ class IndicatorViewSet(OrganisationMixin, viewsets.ViewSet):
             f"row (up to {CSV_MAX_ROWS:,}) as CSV. Responses carry an `ETag`; send it back in `If-None-Match` to "
             "get `304 Not Modified` when nothing changed."
         ),
-        responses={
-            200: api.ScoreSerializer(many=True),
-            304: OpenApiResponse(description="Not modified."),
-            **_errors(400, 401, 429),
-        },
+        responses=api.ScoreSerializer(many=True),
     ),
-    retrieve=extend_schema(
-        responses={
-            200: api.ScoreDetailSerializer,
-            304: OpenApiResponse(description="Not modified."),
-            **_errors(401, 404),
-        }
-    ),
+    retrieve=extend_schema(responses=api.ScoreDetailSerializer),
 )
 @extend_schema(tags=["scores"])
 class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
@@ -147,18 +129,54 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["id"]
 
     def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
+        """CSV for the list (one file of every matching row); detail, explanation and history stay JSON."""
+        renderers = super().get_renderers()
+        return [*renderers, CSVRenderer()] if self.action == "list" else renderers
 
     def get_serializer_class(self):
         return api.ScoreDetailSerializer if self.action == "retrieve" else api.ScoreSerializer
 
     def get_queryset(self):
-        scores = Score.objects.filter(run__in=ScoreRun.objects.visible_to(self.organisation)).select_related(
+        if self.action == "list":
+            # The filterset limits a listing to runs this caller can see (``current_score_runs`` reads through
+            # ``visible_to``), as a list of ids: cheaper than joining the runs table again here.
+            return Score.objects.select_related("region", "cluster").defer(
+                "indicators", "explanation", "region__boundary"
+            )
+        visible = ScoreRun.objects.visible_to(self.organisation)
+        return Score.objects.filter(run__in=visible).select_related(
             "region", "cluster", "run", "run__region_set", "run__methodology"
         )
-        if self.action == "retrieve":
-            return scores
-        return scores.defer("indicators", "explanation", "region__boundary")
+
+    def list(self, request, *args, **kwargs):
+        """A page of scores. Scores of a finished run never change, so a page is cached under the runs it comes
+        from and the exact query: a new run changes the key, so nothing stale is ever served."""
+        queryset = self.filter_queryset(self.get_queryset())
+        csv = request.accepted_renderer.format == "csv"
+        key = None if csv or not settings.API_SCORES_CACHE_SECONDS else self._page_key(request)
+        data = cache.get(key) if key else None
+        if data is None:
+            page = self.paginate_queryset(queryset)
+            rows = list(queryset) if page is None else page
+            runs = (
+                ScoreRun.objects.select_related("region_set", "methodology")
+                .only("audit", "scenario", "is_stale", "year", "region_set__slug", "methodology__name",
+                      "methodology__version")
+                .in_bulk({score.run_id for score in rows})
+            )  # fmt: skip
+            context = {**self.get_serializer_context(), "runs": runs}
+            results = self.get_serializer(rows, many=True, context=context).data
+            if page is None:
+                return Response(results)
+            data = self.get_paginated_response(results).data
+            if key:
+                cache.set(key, data, settings.API_SCORES_CACHE_SECONDS)
+        return Response(data)
+
+    def _page_key(self, request):
+        organisation = getattr(self.organisation, "pk", None)
+        parts = [organisation, request.score_run_ids, request.build_absolute_uri(), request.accepted_renderer.format]
+        return "api:scores:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
     def paginate_queryset(self, queryset):
         if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
@@ -175,7 +193,7 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
             response["Content-Disposition"] = 'attachment; filename="scores.csv"'
         return response
 
-    @extend_schema(responses={200: api.ExplanationSerializer, **_errors(401, 404)})
+    @extend_schema(responses={200: api.ExplanationSerializer})
     @action(detail=True, filter_backends=[])
     def explanation(self, request, pk=None):
         """Why this score: every indicator's raw and normalised value, weight and contribution per axis, the
@@ -183,7 +201,7 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
         score = self.get_object()
         return Response(api.ExplanationSerializer(selectors.score_explanation(score=score)).data)
 
-    @extend_schema(responses={200: api.ScoreHistorySerializer(many=True), **_errors(401, 404)})
+    @extend_schema(responses={200: api.ScoreHistorySerializer(many=True)})
     @action(detail=True, filter_backends=[])
     def history(self, request, pk=None):
         """This region and cluster in every succeeded run of the same region set or audit, newest first."""
@@ -262,8 +280,6 @@ class AuditViewSet(
         request=None,
         responses={
             202: api.RunSerializer,
-            **_errors(401, 403, 404, 429),
-            409: OpenApiResponse(description="The audit has no candidate clusters to score."),
         },
     )
     @action(detail=True, methods=["post"], throttle_classes=[CallerRateThrottle, ScoringRateThrottle])
@@ -387,7 +403,7 @@ class ScenarioViewSet(
     def get_queryset(self):
         return Scenario.objects.visible_to(self.organisation).select_related("audit")
 
-    @extend_schema(responses={201: api.ScenarioSerializer, **_errors(400, 401, 403, 429)})
+    @extend_schema(responses={201: api.ScenarioSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -18,12 +18,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger("clusterplatform.api")
 
 
-def _flatten(detail):
-    if isinstance(detail, list):
-        return [str(item) for item in detail]
+def field_errors(detail, prefix=""):
+    """``{field: [messages]}`` from DRF's nested error detail; nested fields are named ``parent.child``/``list.0``."""
+    errors = {}
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    return [str(detail)]
+        for key, value in detail.items():
+            errors.update(field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            if item:
+                errors.update(field_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        errors.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in items)
+    return errors
 
 
 def api_exception_handler(exc, context):
@@ -42,9 +50,7 @@ def api_exception_handler(exc, context):
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
-        if isinstance(errors, list):
-            errors = {"non_field_errors": errors}
+        errors = field_errors(exc.detail)
         response.data = {"detail": "The request has invalid fields.", "code": "invalid", "errors": errors}
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

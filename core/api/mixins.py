@@ -25,8 +25,14 @@ class ETagMixin:
         return response
 
 
+# Ids in URLs are whole numbers that fit the database's integer columns; anything else is simply not found.
+ID_PATTERN = "[0-9]{1,18}"
+
+
 class OrganisationMixin:
     """Views over the caller's organisation's rows; a caller with no organisation sees nothing."""
+
+    lookup_value_regex = ID_PATTERN
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

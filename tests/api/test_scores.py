@@ -32,8 +32,12 @@ def test_a_newer_run_replaces_an_older_one_of_the_same_subject(world, api):
     public = world["public"]
     newer = _succeeded_run(region_set=public.region_set, year=2016, methodology=public.methodology)
     _scores(newer, world["mine"].audit.region, world["clusters"], base=10.0)
-    runs = {row["run"] for row in api(world["mine"].read_key).get("/api/v1/scores/", {"region_set": "us-states",
-                                                                                      "audit": ""}).json()["results"]}
+    runs = {
+        row["run"]
+        for row in api(world["mine"].read_key)
+        .get("/api/v1/scores/", {"region_set": "us-states", "audit": ""})
+        .json()["results"]
+    }
     assert public.pk not in runs and newer.pk in runs
     # The older run stays readable by id.
     older = api(world["mine"].read_key).get("/api/v1/scores/", {"run": public.pk}).json()
