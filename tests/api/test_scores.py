@@ -157,3 +157,9 @@ def test_reference_data_is_readable_with_any_key(world, api):
     clusters = api(key).get("/api/v1/clusters/", {"kind": "benchmark", "page_size": 100}).json()
     assert clusters["count"] == 67
     assert api(key).get("/api/v1/region-sets/us-states/").json()["region_count"] == 50
+
+
+def test_a_bad_csv_request_still_gets_a_json_error(world, api):
+    response = api(world["mine"].read_key).get("/api/v1/scores/", {"format": "csv", "quadrant": "sideways"})
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert "quadrant" in response.json()["errors"] and "Content-Disposition" not in response
