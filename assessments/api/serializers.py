@@ -211,6 +211,16 @@ class ScoreHistorySerializer(serializers.ModelSerializer):
 # --- Audits and their assets -------------------------------------------------------------------------------
 
 
+def form_errors(form):
+    """A Django form's errors as the API's field errors (whole-form ones under ``non_field_errors``)."""
+    return serializers.ValidationError(
+        {
+            ("non_field_errors" if name == "__all__" else name): [m["message"] for m in messages]
+            for name, messages in form.errors.get_json_data().items()
+        }
+    )
+
+
 class FormBackedSerializer(serializers.ModelSerializer):
     """A serializer whose writes are validated and saved by the Django form the audit editor uses.
 
@@ -244,9 +254,6 @@ class FormBackedSerializer(serializers.ModelSerializer):
             data[name] = value
         return data
 
-    def form_kwargs(self, attrs):
-        return {}
-
     def validate(self, attrs):
         audit = self.instance.audit if self.instance is not None else attrs.get("audit")
         if audit is None:
@@ -256,13 +263,9 @@ class FormBackedSerializer(serializers.ModelSerializer):
         for name, value in data.items():
             if isinstance(value, list) and name == "evidence":
                 data[name] = "\n".join(value)
-        self.form = self.form_class(data, instance=self.instance, audit=audit, **self.form_kwargs(attrs))
+        self.form = self.form_class(data, instance=self.instance, audit=audit)
         if not self.form.is_valid():
-            errors = {}
-            for name, messages in self.form.errors.get_json_data().items():
-                key = "non_field_errors" if name == "__all__" else name
-                errors[key] = [m["message"] for m in messages]
-            raise serializers.ValidationError(errors)
+            raise form_errors(self.form)
         return attrs
 
 
@@ -410,12 +413,7 @@ class AuditSerializer(serializers.ModelSerializer):
             }
             form = AuditCreateForm(merged, instance=self.instance)
             if not form.is_valid():
-                raise serializers.ValidationError(
-                    {
-                        ("non_field_errors" if k == "__all__" else k): [m["message"] for m in v]
-                        for k, v in form.errors.get_json_data().items()
-                    }
-                )
+                raise form_errors(form)
         return attrs
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger("clusterplatform.api")
+SERVER_ERROR = {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"}
 
 
 def field_errors(detail, prefix=""):
@@ -45,10 +46,7 @@ def api_exception_handler(exc, context):
         if settings.DEBUG and not getattr(settings, "API_JSON_500_IN_DEBUG", False):
             return None
         logger.exception("unhandled API error", exc_info=exc)
-        return Response(
-            {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"},
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return Response(SERVER_ERROR, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)
         response.data = {"detail": "The request has invalid fields.", "code": "invalid", "errors": errors}
@@ -70,6 +68,4 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
-    return JsonResponse(
-        {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"}, status=500
-    )
+    return JsonResponse(SERVER_ERROR, status=500)
