@@ -1,13 +1,37 @@
 """Per-caller rate limits, counted in the shared cache (Redis in production, so every web worker agrees).
 
 A key is counted by its prefix, a signed-in user by id, anyone else by address (``NUM_PROXIES`` decides which
-``X-Forwarded-For`` entry is trusted). Throttles are fairness, not security: DRF's counter is not atomic, so
-concurrent bursts can overshoot slightly; hard limits belong in the proxy.
+``X-Forwarded-For`` entry is trusted).
+
+The count is a sliding window over two fixed windows: one counter per caller and window, raised with the cache's
+atomic ``incr``, and the previous window's count weighted by how much of it the sliding window still covers.
+Unlike DRF's ``SimpleRateThrottle`` (which reads, appends to and writes back a list of every timestamp in the
+window), concurrent requests cannot overshoot the limit, and a request costs a few small cache calls whatever the
+rate.
 """
+
+import math
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.models import APIKey
+
+
+def seconds_until_allowed(*, limit, current, previous, elapsed, window):
+    """Seconds until one more request fits, if none arrive meanwhile.
+
+    ``current`` requests were counted in this window (``elapsed`` seconds into it) and ``previous`` in the one
+    before; the estimate is ``previous × (1 - elapsed / window) + current``.
+    """
+    room = limit - 1
+    if current <= room and previous > 0:
+        # Still in this window: the previous window's weight falls until the estimate leaves room.
+        wait = window * (1 - (room - current) / previous) - elapsed
+        if wait < window - elapsed:
+            return max(wait, 0.0)
+    # In the next window this one becomes the previous: its weight falls from 1 to 0 across that window.
+    into_next = window * (1 - room / current) if current > 0 else 0.0
+    return window - elapsed + into_next
 
 
 class CallerRateThrottle(SimpleRateThrottle):
@@ -29,7 +53,32 @@ class CallerRateThrottle(SimpleRateThrottle):
             self.scope = "anon"
             self.rate = self.get_rate()
             self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        window = self.duration
+        now = self.timer()
+        index = int(now // window)
+        elapsed = now - index * window
+        counter = f"{self.key}:{index}"
+        try:
+            current = self.cache.incr(counter)
+        except ValueError:  # the window's first request; the counter lives on as the next window's previous one
+            self.cache.add(counter, 0, timeout=2 * window + 1)
+            current = self.cache.incr(counter)
+        previous = self.cache.get(f"{self.key}:{index - 1}", 0)
+        if previous * (1 - elapsed / window) + current <= self.num_requests:
+            return True
+        self.cache.decr(counter)  # a refused request does not count against the caller
+        self._wait = seconds_until_allowed(
+            limit=self.num_requests, current=current - 1, previous=previous, elapsed=elapsed, window=window
+        )
+        return False
+
+    def wait(self):
+        return math.ceil(self._wait) or 1
 
 
 class ScoringRateThrottle(CallerRateThrottle):

@@ -1,13 +1,17 @@
 """Keys, errors, throttling, idempotent run triggering, the schema and its documentation pages."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from assessments.models import ScoreRun
-from core.api.throttling import CallerRateThrottle
+from core.api.authentication import KeyPrincipal
+from core.api.throttling import CallerRateThrottle, seconds_until_allowed
 from core.models import APIKey, RunStatus
 from core.services import api_key_revoke
 
@@ -162,6 +166,66 @@ def test_each_key_has_its_own_rate_and_429_says_when_to_retry(world, api, monkey
     assert int(throttled["Retry-After"]) > 0
     assert throttled.json()["code"] == "throttled" and throttled.json()["retry_after"] > 0
     assert api(mine.write_key).get("/api/v1/ping/").status_code == 200  # another key, its own budget
+
+
+def test_the_window_slides_the_previous_minute_weighs_less_as_it_ends(world, api, monkeypatch):
+    """10/min: a full minute, then half-way into the next one the previous minute still counts for half."""
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "partner", "10/min")
+    clock = {"now": 60 * 1000 + 50.0}  # 50 s into a minute
+    monkeypatch.setattr(CallerRateThrottle, "timer", lambda self: clock["now"])
+    client = api(world["mine"].read_key)
+    assert [client.get("/api/v1/ping/").status_code for _ in range(11)] == [200] * 10 + [429]
+    clock["now"] = 60 * 1001 + 30.0  # 30 s into the next minute: 10 × 0.5 from before leaves room for 5
+    assert [client.get("/api/v1/ping/").status_code for _ in range(6)] == [200] * 5 + [429]
+    # Refused requests do not count; one more fits once the old minute weighs 10 × 0.4 (at 36 s): 6 s from now.
+    assert client.get("/api/v1/ping/")["Retry-After"] == "6"
+    clock["now"] += 6
+    assert client.get("/api/v1/ping/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        (dict(current=5, previous=10, elapsed=30), 6.0),  # the previous minute's weight falls enough this minute
+        (dict(current=10, previous=0, elapsed=20), 46.0),  # full: wait into the next minute, 10 × (1 - 9/10)
+        (dict(current=9, previous=30, elapsed=50), 10.0),  # the previous minute never leaves room in this one
+        (dict(current=0, previous=20, elapsed=0), 33.0),  # only the previous minute: until it weighs 9/20
+    ],
+)
+def test_retry_after_is_when_one_more_request_fits(counts, expected):
+    assert seconds_until_allowed(limit=10, window=60, **counts) == pytest.approx(expected)
+
+
+class SlowCache:
+    """The cache with a millisecond of latency before every call, as over a network: a read-then-write counter
+    (DRF's own throttle) lets other threads in between and overshoots; an atomic one does not."""
+
+    def __init__(self, cache):
+        self._cache = cache
+
+    def __getattr__(self, name):
+        method = getattr(self._cache, name)
+
+        def slow(*args, **kwargs):
+            time.sleep(0.001)
+            return method(*args, **kwargs)
+
+        return slow
+
+
+def test_concurrent_requests_never_overshoot_the_limit(world, monkeypatch):
+    """The counter is incremented atomically in the cache: 8 threads × 40 calls against 100/min admit 100."""
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "partner", "100/min")
+    monkeypatch.setattr(CallerRateThrottle, "cache", SlowCache(CallerRateThrottle.cache))
+    key = APIKey.objects.get(prefix=world["mine"].read_key.partition(".")[0])
+    caller = SimpleNamespace(auth=key, user=KeyPrincipal(key))
+
+    def calls(_):
+        throttle = CallerRateThrottle()
+        return sum(throttle.allow_request(caller, None) for _ in range(40))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sum(pool.map(calls, range(8))) == 100
 
 
 def test_forwarded_for_cannot_dodge_the_anonymous_limit(world, client, monkeypatch):
