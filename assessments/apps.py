@@ -6,4 +6,6 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
-        from assessments import signals  # noqa: F401 - connects the receivers
+        from assessments import score_cache, signals  # noqa: F401 - connects the receivers
+
+        score_cache.connect()

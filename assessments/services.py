@@ -23,6 +23,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import score_cache
 from assessments.models import Audit, Methodology, Score, ScoreRun, ScoreRunChunk
 from assessments.score_selectors import NoStatistics, audit_inputs, economic_panel
 from assessments.scoring import pipeline
@@ -200,6 +201,7 @@ def score_run_fail(*, run_id, error, status=RunStatus.FAILED):
     run = ScoreRun.objects.get(pk=run_id)
     run.append_log(f"{status}: {error}")
     ScoreRun.objects.filter(pk=run_id).update(status=status, error=str(error)[:5000], finished_at=now, log=run.log)
+    score_cache.scores_changed()
     logger.warning("score run %s %s: %s", run_id, status, error)
     _announce_finished(run_id)
 
@@ -540,6 +542,7 @@ def _write(run, result, context, timings, spec):
             log=current.log,
             error="",
         )
+        score_cache.scores_changed()
         _announce_finished(run.pk)
     if connection.vendor == "postgresql" and len(rows) > 10_000:
         # A large COPY leaves the planner without statistics until autovacuum runs; listing the new scores
@@ -566,7 +569,8 @@ def audit_changed(*, audit):
     """Record a change to an audit or its assets: bump its version and mark earlier runs stale."""
     Audit.objects.filter(pk=audit.pk).update(version=F("version") + 1, updated_at=timezone.now())
     audit.refresh_from_db(fields=["version"])
-    ScoreRun.objects.filter(audit=audit, audit_version__lt=audit.version).update(is_stale=True)
+    if ScoreRun.objects.filter(audit=audit, audit_version__lt=audit.version, is_stale=False).update(is_stale=True):
+        score_cache.scores_changed()
     return audit
 
 

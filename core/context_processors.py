@@ -5,7 +5,7 @@ from core.models import Membership
 
 def organisation(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.pk is None:  # no user account: anonymous, or an API key
         return {}
     return {
         "active_organisation": getattr(request, "organisation", None),

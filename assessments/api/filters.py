@@ -48,7 +48,6 @@ class ScoreFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         chosen = {name: self.form.cleaned_data.get(name) for name in RUN_PARAMETERS}
         runs = current_score_runs(organisation=getattr(self.request, "organisation", None), **chosen)
-        self.request.score_run_ids = runs  # the view keys its page cache on them
         return super().filter_queryset(queryset.filter(run_id__in=runs))
 
     def filter_min_score(self, queryset, name, value):

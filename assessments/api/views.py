@@ -4,12 +4,8 @@ Every queryset starts from ``visible_to(request.organisation)``: another organis
 or score is a 404, never a 403, so ids reveal nothing.
 """
 
-import hashlib
-import json
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -18,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from anchors.models import AnchorInstitution
-from assessments import selectors, services
+from assessments import score_cache, selectors, services
 from assessments.api import serializers as api
 from assessments.api.filters import AssetFilter, AuditFilter, RunFilter, ScenarioFilter, ScoreFilter
 from assessments.models import Audit, AuditCluster, Methodology, Scenario, Score, ScoreRun
@@ -150,34 +146,42 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        """A page of scores. Scores of a finished run never change, so a page is cached under the runs it comes
-        from and the exact query: a new run changes the key, so nothing stale is ever served."""
+        """A page of scores. JSON pages are kept rendered in the shared cache until the scores under them change
+        (``assessments.score_cache``): a repeated request costs no query, no serialising and no rendering."""
+        renderer = request.accepted_renderer
+        key = renderer.format == "json" and score_cache.page_key(
+            organisation_id=getattr(self.organisation, "pk", None),
+            url=request.build_absolute_uri(),
+            media_type=request.accepted_media_type,
+        )
+        if key and (cached := score_cache.get_page(key)) is not None:
+            return self._page_response(cached)
         queryset = self.filter_queryset(self.get_queryset())
-        csv = request.accepted_renderer.format == "csv"
-        key = None if csv or not settings.API_SCORES_CACHE_SECONDS else self._page_key(request)
-        data = cache.get(key) if key else None
-        if data is None:
-            page = self.paginate_queryset(queryset)
-            rows = list(queryset) if page is None else page
-            runs = (
-                ScoreRun.objects.select_related("region_set", "methodology")
-                .only("audit", "scenario", "is_stale", "year", "region_set__slug", "methodology__name",
-                      "methodology__version")
-                .in_bulk({score.run_id for score in rows})
-            )  # fmt: skip
-            context = {**self.get_serializer_context(), "runs": runs}
-            results = self.get_serializer(rows, many=True, context=context).data
-            if page is None:
-                return Response(results)
-            data = self.get_paginated_response(results).data
-            if key:
-                cache.set(key, data, settings.API_SCORES_CACHE_SECONDS)
-        return Response(data)
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page
+        runs = (
+            ScoreRun.objects.select_related("region_set", "methodology")
+            .only("audit", "scenario", "is_stale", "year", "region_set__slug", "methodology__name",
+                  "methodology__version")
+            .in_bulk({score.run_id for score in rows})
+        )  # fmt: skip
+        context = {**self.get_serializer_context(), "runs": runs}
+        results = self.get_serializer(rows, many=True, context=context).data
+        if page is None:
+            return Response(results)
+        response = self.get_paginated_response(results)
+        if not key:
+            return response
+        content = renderer.render(response.data, request.accepted_media_type, self.get_renderer_context())
+        return self._page_response(
+            score_cache.store_page(key, content=content, content_type=request.accepted_media_type)
+        )
 
-    def _page_key(self, request):
-        organisation = getattr(self.organisation, "pk", None)
-        parts = [organisation, request.score_run_ids, request.build_absolute_uri(), request.accepted_renderer.format]
-        return "api:scores:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    @staticmethod
+    def _page_response(page):
+        response = HttpResponse(page.content, content_type=page.content_type)
+        response["ETag"] = page.etag
+        return response
 
     def paginate_queryset(self, queryset):
         if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
@@ -240,7 +244,7 @@ class RunViewSet(OrganisationMixin, viewsets.ReadOnlyModelViewSet):
 
 def _check_editable(audit):
     if not audit.is_editable:
-        raise Conflict(f"This audit is {audit.get_status_display().lower()}; it can no longer be edited.")
+        raise Conflict(audit.not_editable_reason)
 
 
 @extend_schema(tags=["audits"])

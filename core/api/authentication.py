@@ -57,7 +57,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         if not key or "." not in key:
             raise exceptions.AuthenticationFailed("Malformed API key: expected 'Api-Key <prefix>.<secret>'.")
         prefix = key.partition(".")[0]
-        api_key = APIKey.objects.select_related("organisation").filter(prefix=prefix).first()
+        api_key = next(iter(APIKey.objects.select_related("organisation").filter(prefix=prefix)[:1]), None)
         if api_key is None or not api_key.is_valid(key):
             logger.warning("api key rejected", extra={"key_prefix": prefix[:8]})
             raise exceptions.AuthenticationFailed("Invalid API key.")

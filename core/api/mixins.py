@@ -18,8 +18,9 @@ class ETagMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
-            response.render()
-            set_response_etag(response)
+            if not response.has_header("ETag"):  # a page served from a cache comes with its own
+                response.render()
+                set_response_etag(response)
             response["Cache-Control"] = "private, no-cache"
             return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
