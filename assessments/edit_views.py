@@ -148,7 +148,7 @@ def _writable_audit(request, pk):
     if not _can_write(request):
         raise PermissionDenied("Viewers can read this audit but not change it.")
     if not audit.is_editable:
-        raise PermissionDenied(f"This audit is {audit.get_status_display().lower()}; it can no longer be edited.")
+        raise PermissionDenied(audit.not_editable_reason)
     return audit
 
 

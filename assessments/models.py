@@ -71,6 +71,13 @@ class Audit(TimeStampedModel):
     def is_editable(self):
         return self.status in (AuditStatus.DRAFT, AuditStatus.RETURNED)
 
+    @property
+    def not_editable_reason(self):
+        """Why this audit cannot be changed now (the editor and the API say the same), or ``""``."""
+        if self.is_editable:
+            return ""
+        return f"This audit is {self.get_status_display().lower()}; it can no longer be edited."
+
 
 class AuditCluster(Revisioned, models.Model):
     """A candidate cluster in an audit, with the talent, innovation and investment inputs entered for it."""
