@@ -13,11 +13,12 @@ What it does (see bench/README.md):
   (``score_region_set`` reuses them), runs ``VACUUM ANALYZE`` on the score tables (the steady state autovacuum
   reaches), creates the organisation ``bench-partner`` (idempotent) and a fresh read key for it
   (``create_api_key --quiet``; keys are shown once, so every run makes one);
-* starts the app in production mode under gunicorn (``DEBUG=false``, ``--workers`` = CPUs, gthread with
-  ``--threads 4``) on a free port of 127.0.0.1, with the Django cache and the throttle counters in Redis db 5
-  (flushed before and after; no other db is touched) and a partner rate that is exercised on every request but
-  never trips;
-* drives ``wrk`` with ``--clients`` keep-alive connections for ``--warmup`` seconds (discarded) and then
+* starts the app in production mode under gunicorn (``DEBUG=false``, ``--workers`` = CPUs, sync workers as the
+  Dockerfile runs them; ``--threads N`` > 1 gives gthread workers with keep-alive) on a free port of 127.0.0.1,
+  with the Django cache and the throttle counters in Redis db 5 (flushed before and after; no other db is
+  touched) and a partner rate that is exercised on every request but never trips;
+* drives ``wrk`` with ``--clients`` connections (sync workers close each after one answer) for ``--warmup``
+  seconds (discarded) and then
   ``--seconds`` seconds (measured) against each target, with ``Authorization: Api-Key <key>``:
   ``GET /api/v1/scores/`` (the first page of 100 — the default listing: the latest succeeded run of every
   subject the key can see) and ``GET /api/v1/ping/``. A Lua hook counts every response's status: any
@@ -67,8 +68,8 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 YEAR = 2016
 REGION_SETS = ("us-msas", "us-states")
 ORG_SLUG, ORG_NAME = "bench-partner", "Bench partner"
-# High enough never to trip, so every request still GETs and SETs the throttle's history (one timestamp per
-# request inside the window, pickled) in Redis, as in production.
+# High enough never to trip, so every request is still counted by the throttle in Redis (INCR of its window's
+# counter, GET of the previous window's), as in production.
 DEFAULT_RATE = "100000000/min"
 TARGETS = {"scores": "/api/v1/scores/", "ping": "/api/v1/ping/"}
 RATIO_TARGET = 0.5
@@ -176,13 +177,13 @@ def flush_redis() -> None:
         client.close()
 
 
-def throttle_bytes() -> int:
-    """Size of the partner throttle's history in the cache (one pickled timestamp per request in the window)."""
+def throttle_counted() -> int:
+    """Requests the partner throttle has counted in its current and previous windows (one counter each)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
     try:
-        return sum(client.strlen(key) for key in client.scan_iter("*throttle_partner*"))
+        return sum(int(client.get(key) or 0) for key in client.scan_iter("*throttle_partner*"))
     finally:
         client.close()
 
@@ -432,7 +433,7 @@ def drive(server: Server, name: str, key: str, args, script: Path) -> dict:
     before = cpu_snapshot(server.proc.pid)
     res = wrk(url, key, args.clients, args.seconds, script)
     res["cpu"] = cpu_used(before, cpu_snapshot(server.proc.pid))
-    res["throttle_bytes"] = throttle_bytes()
+    res["throttle_counted"] = throttle_counted()
     res["server_cpu_ms"] = res["cpu"]["gunicorn"] / res["rps"] * 1000
     res["postgres_cpu_ms"] = res["cpu"]["postgres"] / res["rps"] * 1000
     res.update(info)
@@ -475,7 +476,8 @@ def report(res: dict, args) -> dict:
             f"{c['gunicorn']:.2f} + {c['postgres']:.2f} + {c['redis']:.2f} + {c['wrk']:.2f}"
         )
     print(
-        f"throttle history in Redis after each run: scores {s['throttle_bytes']:,} B, ping {p['throttle_bytes']:,} B; "
+        f"requests the throttle counted in Redis (this and the previous minute) after each run: scores "
+        f"{s['throttle_counted']:,}, ping {p['throttle_counted']:,}; "
         f"server log: {res['log_lines']} warning/error lines"
     )
     print()
@@ -515,12 +517,17 @@ def report(res: dict, args) -> dict:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=20, help="concurrent keep-alive connections (default 20)")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent connections (default 20)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per target (default 20)")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per target, discarded (default 3)")
     parser.add_argument("--skip-setup", action="store_true", help="no migrate / reference data / scoring")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: CPUs)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread; 1 = sync; default 4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (default 1: sync workers, as the Dockerfile; >1: gthread)",
+    )
     parser.add_argument("--rate", default=DEFAULT_RATE, help=f"API_RATE_PARTNER (default {DEFAULT_RATE})")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
