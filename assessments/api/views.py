@@ -4,8 +4,10 @@ Every queryset starts from ``visible_to(request.organisation)``: another organis
 or score is a 404, never a 403, so ids reveal nothing.
 """
 
+import itertools
+
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -22,13 +24,14 @@ from assessments.scenarios import ScenarioError, scenario_create, scenario_score
 from assessments.scoring.methodology import MethodologyError, indicator_table, validate_spec
 from core.api.authentication import actor_label
 from core.api.mixins import ETagMixin, OrganisationMixin
-from core.api.renderers import CSVRenderer
+from core.api.renderers import CSVRenderer, stream_csv
 from core.api.throttling import CallerRateThrottle, ScoringRateThrottle
 from core.models import StaleEdit
 from stakeholders.models import Partnership, Stakeholder
 
-# A CSV download is one file, not pages; beyond this many rows, narrow the filter.
+# A CSV download is one file, not pages; beyond this many rows, narrow the filter. It streams, this many at a time.
 CSV_MAX_ROWS = 100_000
+CSV_CHUNK_ROWS = 2_000
 
 
 class Conflict(exceptions.APIException):
@@ -157,19 +160,9 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
         if key and (cached := score_cache.get_page(key)) is not None:
             return self._page_response(cached)
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = list(queryset) if page is None else page
-        runs = (
-            ScoreRun.objects.select_related("region_set", "methodology")
-            .only("audit", "scenario", "is_stale", "year", "region_set__slug", "methodology__name",
-                  "methodology__version")
-            .in_bulk({score.run_id for score in rows})
-        )  # fmt: skip
-        context = {**self.get_serializer_context(), "runs": runs}
-        results = self.get_serializer(rows, many=True, context=context).data
-        if page is None:
-            return Response(results)
-        response = self.get_paginated_response(results)
+        if renderer.format == "csv":
+            return self._csv_response(queryset)
+        response = self.get_paginated_response(self._results(self.paginate_queryset(queryset), runs={}))
         if not key:
             return response
         content = renderer.render(response.data, request.accepted_media_type, self.get_renderer_context())
@@ -177,20 +170,38 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
             score_cache.store_page(key, content=content, content_type=request.accepted_media_type)
         )
 
+    def _results(self, scores, *, runs):
+        """Serialised scores. ``runs`` maps run ids to the runs they come from; missing ones are read and added."""
+        missing = {score.run_id for score in scores} - runs.keys()
+        if missing:
+            runs.update(
+                ScoreRun.objects.select_related("region_set", "methodology")
+                .only("audit", "scenario", "is_stale", "year", "region_set__slug", "methodology__name",
+                      "methodology__version")
+                .in_bulk(missing)
+            )  # fmt: skip
+        context = {**self.get_serializer_context(), "runs": runs}
+        return self.get_serializer(scores, many=True, context=context).data
+
     @staticmethod
     def _page_response(page):
         response = HttpResponse(page.content, content_type=page.content_type)
         response["ETag"] = page.etag
         return response
 
-    def paginate_queryset(self, queryset):
-        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
-            if queryset.count() > CSV_MAX_ROWS:
-                raise exceptions.ValidationError(
-                    {"format": [f"More than {CSV_MAX_ROWS:,} rows match; narrow the filters for a CSV download."]}
-                )
-            return None
-        return super().paginate_queryset(queryset)
+    def _csv_response(self, queryset):
+        """Every matching row as one CSV file, streamed: scores are read and written a chunk at a time."""
+        if queryset.count() > CSV_MAX_ROWS:
+            raise exceptions.ValidationError(
+                {"format": [f"More than {CSV_MAX_ROWS:,} rows match; narrow the filters for a CSV download."]}
+            )
+
+        def results():
+            runs, scores = {}, queryset.iterator(chunk_size=CSV_CHUNK_ROWS)
+            while chunk := list(itertools.islice(scores, CSV_CHUNK_ROWS)):
+                yield from self._results(chunk, runs=runs)
+
+        return StreamingHttpResponse(stream_csv(results()), content_type="text/csv; charset=utf-8")
 
     def handle_exception(self, exc):
         """Errors keep the API's JSON body even when CSV was asked for."""

@@ -1,11 +1,11 @@
 """``?format=csv`` on list endpoints: one row per result, nested objects flattened to ``parent_field`` columns."""
 
-import io
+import itertools
 import json
 
 from rest_framework.renderers import BaseRenderer
 
-from core.exports import write_csv
+from core.exports import iter_csv
 
 
 def _flatten(row, prefix=""):
@@ -19,6 +19,21 @@ def _flatten(row, prefix=""):
         else:
             flat[name] = value
     return flat
+
+
+def stream_csv(results):
+    """Formula-safe CSV of an iterable of result objects, as encoded chunks; the columns are the first row's.
+
+    For lists whose rows share one shape (a serializer's), so the file can stream as the rows are produced.
+    """
+    rows = (_flatten(dict(item)) for item in results)
+    first = next(rows, None)
+    if first is None:
+        return
+    header = list(first)
+    lines = ([row.get(name) for name in header] for row in itertools.chain([first], rows))
+    for chunk in iter_csv(header, lines):
+        yield chunk.encode(CSVRenderer.charset)
 
 
 class CSVRenderer(BaseRenderer):
@@ -35,6 +50,4 @@ class CSVRenderer(BaseRenderer):
             data = [data]
         rows = [_flatten(dict(item)) for item in data or []]
         header = list(dict.fromkeys(name for row in rows for name in row))
-        handle = io.StringIO()
-        write_csv(handle, header, ([row.get(name) for name in header] for row in rows))
-        return handle.getvalue().encode(self.charset)
+        return "".join(iter_csv(header, ([row.get(name) for name in header] for row in rows))).encode(self.charset)

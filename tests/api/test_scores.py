@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from assessments.api import views
 from assessments.models import Score
 from tests.api.conftest import _scores, _succeeded_run
 
@@ -98,15 +99,21 @@ def test_scores_carry_an_etag_and_answer_304_when_unchanged(world, api):
     assert client.get(f"/api/v1/scores/{world['mine'].score.pk}/", HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
 
 
-def test_format_csv_returns_every_matching_row_formula_safe(world, api):
+def test_format_csv_streams_every_matching_row_formula_safe(world, api, monkeypatch):
+    monkeypatch.setattr(views, "CSV_CHUNK_ROWS", 2)  # several chunks of scores, each with its runs
     mine = world["mine"]
-    mine.audit.region.name = "=HYPERLINK(evil)"  # a hostile name must not become a formula
+    region = mine.audit.region
+    region.name = "=HYPERLINK(evil)"  # a hostile name must not become a formula
+    region.save()
     response = api(mine.read_key).get("/api/v1/scores/", {"format": "csv", "page_size": 1})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert len(rows) == Score.objects.filter(run__in=[world["public"], mine.run]).count()  # not one page
+    assert response.streaming and "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    expected = Score.objects.filter(run__in=[world["public"], mine.run])
+    assert sorted(int(row["id"]) for row in rows) == sorted(expected.values_list("pk", flat=True))  # not one page
     assert {"region_code", "cluster_name", "right_to_win", "methodology_version"} <= set(rows[0])
+    assert {row["run"] for row in rows} == {str(world["public"].pk), str(mine.run.pk)}
+    assert {row["region_name"] for row in rows if row["region_code"] == region.code} == {"'=HYPERLINK(evil)"}
 
 
 def test_a_score_explains_itself(world, api):
