@@ -6,6 +6,7 @@ A screenshot of each step is saved under artifacts/audit-flow/.
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from anchors.models import AnchorCandidate
@@ -48,14 +49,18 @@ def world():
 
 
 @pytest.fixture
-def browser(world, chromium):
-    """The browser, started once world exists (the ORM cannot run inside Playwright's event loop)."""
-    return chromium
+def browser(world, chromium, monkeypatch):
+    """The browser, started once world exists (the ORM cannot run inside Playwright's event loop).
 
-
-def test_an_officer_fills_an_empty_audit_step_by_step_and_submits_it(live_server, world, browser, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are still synchronous.
+    The test's own ORM reads run while Playwright's loop runs (allowed here) and open a connection of their own;
+    it is closed at the end, or it would outlive the test and block dropping the test database.
+    """
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield chromium
+    connections.close_all()
+
+
+def test_an_officer_fills_an_empty_audit_step_by_step_and_submits_it(live_server, world, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     errors = []
