@@ -168,6 +168,26 @@ def chromium():
         browser.close()
 
 
+def signed_in_page(browser, live_server, username):
+    """A new page signed in as ``username`` (with the factories' password), recording every request's URL and
+    every console or page error: returns ``(page, requests, errors)``."""
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    requests, errors = [], []
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("home"))
+    return page, requests, errors
+
+
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')

@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 
 from core.models import Role
-from tests.conftest import assert_accessible_basics
+from tests.conftest import assert_accessible_basics, signed_in_page
 from tests.factories import (
-    PASSWORD,
     AnchorFactory,
     AuditFactory,
     MembershipFactory,
@@ -58,17 +57,7 @@ def browser(scored, chromium):
 def test_maps_render_offline_without_console_errors(live_server, scored, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     host = urlsplit(live_server.url).hostname
-    requests, errors = [], []
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "e2e-mapper")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("home"))
+    page, requests, errors = signed_in_page(browser, live_server, "e2e-mapper")
 
     pages = [
         ("choropleth", reverse("dashboard_choropleth", args=["us-states"]) + "?indicator=lq", ".js-plotly-plot"),

@@ -12,9 +12,8 @@ from assessments.scoring.methodology import indicator_table
 from assessments.services import methodology_default
 from core.models import Role, RunStatus
 from regions.models import RegionSetMembership
-from tests.conftest import assert_accessible_basics
+from tests.conftest import assert_accessible_basics, signed_in_page
 from tests.factories import (
-    PASSWORD,
     AnchorFactory,
     AuditFactory,
     ClusterFactory,
@@ -88,17 +87,7 @@ def browser(world, chromium):
 def test_the_region_dashboard_and_cluster_page_draw_their_charts(live_server, world, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     host = urlsplit(live_server.url).hostname
-    requests, console_errors = [], []
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
-
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "dash-viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("home"))
+    page, requests, console_errors = signed_in_page(browser, live_server, "dash-viewer")
 
     for name, path, charts in [
         ("region-dashboard", reverse("dashboard_audit", args=[world["audit"].pk]), 1),

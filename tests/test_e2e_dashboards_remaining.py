@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import Role
-from tests.conftest import assert_accessible_basics
-from tests.factories import PASSWORD, AuditFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.conftest import assert_accessible_basics, signed_in_page
+from tests.factories import AuditFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -49,16 +49,7 @@ def browser(world, chromium):
 def test_the_remaining_pages_render_accessibly_without_errors_or_leaving_the_host(live_server, world, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     host = urlsplit(live_server.url).hostname
-    requests, errors = [], []
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "e2e-analyst")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("home"))
+    page, requests, errors = signed_in_page(browser, live_server, "e2e-analyst")
 
     pages = [
         ("methodologies", reverse("dashboard_methodologies"), None),

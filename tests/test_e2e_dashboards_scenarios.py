@@ -13,8 +13,8 @@ from django.utils import timezone
 from assessments import services
 from assessments.models import AuditCluster, Scenario, Score, ScoreRun
 from core.models import Role, RunStatus
-from tests.conftest import assert_accessible_basics
-from tests.factories import PASSWORD, AuditFactory, ClusterFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.conftest import assert_accessible_basics, signed_in_page
+from tests.factories import AuditFactory, ClusterFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -74,17 +74,7 @@ def browser(world, chromium):
 def test_the_scenario_page_draws_arrows_without_errors_or_leaving_the_host(live_server, world, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     host = urlsplit(live_server.url).hostname
-    requests, errors = [], []
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "scenario-officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("home"))
+    page, requests, errors = signed_in_page(browser, live_server, "scenario-officer")
 
     page.goto(live_server.url + reverse("dashboard_scenario", args=[world.pk]))
     page.wait_for_selector("#scenario-chart .main-svg")
