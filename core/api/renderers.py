@@ -24,7 +24,7 @@ def _flatten(row, prefix=""):
 def stream_csv(results):
     """Formula-safe CSV of an iterable of result objects, as encoded chunks; the columns are the first row's.
 
-    For lists whose rows share one shape (a serializer's), so the file can stream as the rows are produced.
+    For lists whose rows share one shape (a serializer's), so the file can be written as the rows are produced.
     """
     rows = (_flatten(dict(item)) for item in results)
     first = next(rows, None)
@@ -48,6 +48,4 @@ class CSVRenderer(BaseRenderer):
             data = data["results"]
         if isinstance(data, dict):  # an error body or a single object
             data = [data]
-        rows = [_flatten(dict(item)) for item in data or []]
-        header = list(dict.fromkeys(name for row in rows for name in row))
-        return "".join(iter_csv(header, ([row.get(name) for name in header] for row in rows))).encode(self.charset)
+        return b"".join(stream_csv(data or []))  # the whole file at once; a view that streams calls stream_csv
