@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from core.fields import LinkField
 from core.models import Located, Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
+from scoring.assets import ANCHOR_GROUPS
 
 
 class AnchorType(models.TextChoices):
@@ -18,17 +19,6 @@ class AnchorType(models.TextChoices):
     GOVERNMENT_LAB = "government_lab", "Government laboratory"
     SHARED_WORKSPACE = "shared_workspace", "Shared workspace"
 
-
-# The stakeholder group an anchor counts towards when the ecosystem's completeness is measured.
-ANCHOR_GROUPS = {
-    AnchorType.UNIVERSITY: "academia",
-    AnchorType.RESEARCH_CENTRE: "academia",
-    AnchorType.HOSPITAL: "academia",
-    AnchorType.MAJOR_FIRM: "corporate",
-    AnchorType.GOVERNMENT_LAB: "government",
-    AnchorType.INCUBATOR: "entrepreneurship",
-    AnchorType.SHARED_WORKSPACE: "entrepreneurship",
-}
 
 _size = {"null": True, "blank": True, "validators": [MinValueValidator(0)]}
 

@@ -8,7 +8,7 @@ organisation actually scores with.
 
 from dataclasses import dataclass, field
 
-from assessments.scoring.methodology import indicator_table
+from scoring.methodology import indicator_table
 
 GROUPS = ("corporate", "capital", "government", "academia", "entrepreneurship")
 AXIS_LABELS = {"right_to_win": "right to win", "want_to_win": "want to win"}

@@ -38,12 +38,12 @@ from assessments.forms import (
     style,
 )
 from assessments.models import Audit, AuditCluster, MarketForecast, PriorityItem, TrendRating
-from assessments.scoring.methodology import default_spec, validate_spec
 from clusters.forms import ClusterBuilderForm, CrosswalkForm
 from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
 from core.models import Role, StaleEdit
 from regions.models import Region, RegionSet
 from regions.selectors import code_equivalents, search_codes
+from scoring.methodology import default_spec, validate_spec
 from stakeholders.forms import PartnershipForm, StakeholderForm
 from stakeholders.models import Partnership, Stakeholder
 

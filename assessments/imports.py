@@ -12,7 +12,6 @@ One path for the browser and the command line (``import_assets``):
 """
 
 import dataclasses
-import datetime
 import io
 from dataclasses import dataclass, field
 
@@ -774,4 +773,4 @@ def template_xlsx(*, kind, audit):
 
 
 def template_filename(kind, extension):
-    return f"{kind}-import-template-{datetime.date.today():%Y%m%d}.{extension}"
+    return f"{kind}-import-template-{timezone.localdate():%Y%m%d}.{extension}"

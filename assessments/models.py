@@ -355,7 +355,7 @@ class Score(models.Model):
     """A region × cluster result of a run: both axes with their intervals, the quadrant and the explanation.
 
     ``indicators`` holds every indicator's raw and normalised value; weights and contributions follow from
-    them and the run's methodology (``assessments.scoring.composite.explain``), so they are derived on read
+    them and the run's methodology (``scoring.composite.explain``), so they are derived on read
     rather than stored 60,000 times. The headline economic figures are columns so they can be filtered.
     """
 

@@ -14,9 +14,9 @@ from django.db.models import Max, Q, Sum
 
 from anchors.models import ANCHOR_GROUPS, AnchorInstitution
 from assessments.models import AuditCluster, MarketForecast, PriorityItem, TrendRating
-from assessments.scoring.economic import EconomicPanel
 from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation, ClusterRelatedness
 from regions.models import Crosswalk, Dataset, EconomicObservation, RegionSet
+from scoring.economic import EconomicPanel
 from stakeholders.models import Partnership, Stakeholder
 
 # Growth and shift-share look back up to this many years from the statistics year.

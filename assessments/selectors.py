@@ -22,10 +22,10 @@ from assessments.models import (
     ScoreRun,
     TrendRating,
 )
-from assessments.scoring.composite import explain, strategy_reasons
-from assessments.scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
 from clusters.models import ClusterOrganisation
 from core.models import RunStatus
+from scoring.composite import explain, strategy_reasons
+from scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
 

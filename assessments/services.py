@@ -26,13 +26,13 @@ from django.utils import timezone
 from assessments import score_cache
 from assessments.models import Audit, Methodology, Score, ScoreRun, ScoreRunChunk
 from assessments.score_selectors import NoStatistics, audit_inputs, economic_panel
-from assessments.scoring import pipeline
-from assessments.scoring.composite import explain, strategy_reasons
-from assessments.scoring.methodology import default_spec, spec_fingerprint, validate_spec
 from clusters.models import ClusterDefinition, ClusterRelatedness
 from core.bulk import insert_rows
 from core.models import RunStatus
 from core.webhooks import webhooks_notify
+from scoring import pipeline
+from scoring.composite import explain, strategy_reasons
+from scoring.methodology import default_spec, spec_fingerprint, validate_spec
 
 logger = logging.getLogger(__name__)
 

@@ -50,6 +50,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
 from score_run import (  # noqa: E402 - the sibling bench, found through the path set just above
     DATABASE_URL,
     DB_NAME,
@@ -304,10 +306,8 @@ class Server:
         self.signal(signal.SIGKILL)  # a worker left behind by a master that died
 
     def signal(self, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def problems(self) -> int:
         """Warning, error and traceback lines in the server's log (gunicorn and Django log to the same file)."""

@@ -55,8 +55,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from assessments.scoring import composite, economic  # noqa: E402
-from assessments.scoring.methodology import DEFAULT_NORMALISATIONS, default_spec, validate_spec  # noqa: E402
+from scoring import composite, economic  # noqa: E402
+from scoring.methodology import DEFAULT_NORMALISATIONS, default_spec, validate_spec  # noqa: E402
 
 SEED = 20240601
 ZERO_SHARE = 0.3985  # scoring.md §3: 39.8–39.9% zero cells

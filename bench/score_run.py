@@ -33,6 +33,7 @@ get one thread in every process (a Celery worker's share on the 2-core box, as i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -133,8 +134,8 @@ django.setup()
 import numpy as np
 from assessments import services
 from assessments.models import Methodology, ScoreRun
-from assessments.scoring import pipeline
-from assessments.scoring.methodology import default_spec, validate_spec
+from scoring import pipeline
+from scoring.methodology import default_spec, validate_spec
 from regions.models import RegionSet
 
 mode = sys.argv[1]
@@ -438,15 +439,11 @@ class Workers:
             try:
                 proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)  # the worker and its pool child (its own session)
-                except ProcessLookupError:
-                    pass
                 proc.wait(timeout=10)
-            try:  # a pool child left behind by a worker that died
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # a pool child left by a dead worker
                 os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
     @staticmethod
     def tail(path: Path, n: int = 15) -> str:

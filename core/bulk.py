@@ -21,10 +21,9 @@ def insert_rows(model, fields, rows):
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
     elif connection.vendor == "sqlite":
         statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(fields))})"  # noqa: S608
         with connection.cursor() as cursor:

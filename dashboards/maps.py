@@ -12,12 +12,12 @@ from django.utils.http import urlencode
 
 from anchors.models import AnchorInstitution
 from assessments.models import Audit, Score, ScoreRun
-from assessments.scoring.methodology import indicator_table
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from dashboards import map_charts
 from dashboards.charts import figure_html
 from regions.models import Region, RegionSet
+from scoring.methodology import indicator_table
 from stakeholders.models import Stakeholder
 
 BASE_INDICATORS = [

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, render
 
 from anchors.models import ANCHOR_GROUPS, AnchorInstitution
 from assessments.models import Audit, Score, ScoreRun
-from assessments.scoring.methodology import MethodologyError, validate_spec
 from assessments.selectors import run_results, score_explanation
 from clusters.models import ClusterScope
 from core.models import RunStatus
@@ -17,6 +16,7 @@ from dashboards import region_charts
 from dashboards.charts import GROUP_COLOURS
 from regions.models import Region, RegionSet
 from regions.selectors import employment_over_years
+from scoring.methodology import MethodologyError, validate_spec
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
 DEFAULT_THRESHOLDS = {"right_to_win": 50.0, "want_to_win": 50.0}

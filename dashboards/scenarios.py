@@ -16,10 +16,10 @@ from anchors.models import AnchorType
 from assessments import scenarios as scenario_services
 from assessments import selectors, services
 from assessments.models import AuditCluster, Methodology, Scenario, Score
-from assessments.scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
 from core.models import Role, RunStatus
 from dashboards import scenario_charts
 from dashboards.region import thresholds_of
+from scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
 
 AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
 

@@ -1,5 +1,7 @@
 """Reads over the industry classifications and statistics: code search, crosswalk equivalents, trends."""
 
+import contextlib
+
 from django.db.models import Q, Sum
 
 from regions.codes import CodeError, normalise_code
@@ -15,10 +17,8 @@ def search_codes(classification, query, limit=CODE_RESULTS):
     if not query or classification is None:
         return []
     match = Q(title__icontains=query) | Q(code__istartswith=query)
-    try:
+    with contextlib.suppress(CodeError):
         match |= Q(code__istartswith=normalise_code(classification, query))
-    except CodeError:
-        pass
     codes = IndustryCode.objects.filter(classification=classification).filter(match)
     return list(codes.select_related("classification").order_by("code")[:limit])
 

@@ -116,7 +116,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     # The rest of the suite may run tasks in-process; these tests must go through the broker.
     was_eager, app.conf.task_always_eager = app.conf.task_always_eager, False
     env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_TASK_ALWAYS_EAGER": "false"}
-    log = open(ROOT / "artifacts" / "celery-worker.log", "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
+    log = subprocess.DEVNULL
+    if (ROOT / "artifacts").is_dir():
+        log = open(ROOT / "artifacts" / "celery-worker.log", "w")  # noqa: SIM115 - closed after the worker stops
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "clusterplatform", "worker", "-c", "1", "-n", WORKER_NAME,
          "--without-mingle", "--without-gossip", "-l", "info"],
@@ -133,6 +135,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
 
 
 # --- Headless Chromium for tests marked e2e -------------------------------------------------------------

@@ -11,10 +11,10 @@ from anchors.models import AnchorCandidate, AnchorInstitution
 from assessments import completeness
 from assessments.edit_views import STEPS, completeness_facts
 from assessments.models import Audit, AuditCluster, AuditStatus, MarketForecast, PriorityFramework, TrendRating
-from assessments.scoring.methodology import default_spec, validate_spec
 from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
 from core.models import Role
 from regions.models import Region, RegionSet
+from scoring.methodology import default_spec, validate_spec
 from stakeholders.models import Partnership, Stakeholder
 from tests.factories import (
     AnchorFactory,

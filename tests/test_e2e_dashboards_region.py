@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import AuditCluster, Score, ScoreRun
-from assessments.scoring.methodology import indicator_table
 from assessments.services import methodology_default
 from core.models import Role, RunStatus
 from regions.models import RegionSetMembership
+from scoring.methodology import indicator_table
 from tests.conftest import assert_accessible_basics, signed_in_page
 from tests.factories import (
     AnchorFactory,

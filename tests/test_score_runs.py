@@ -12,10 +12,10 @@ from anchors.models import AnchorType
 from assessments import services
 from assessments.models import AuditCluster, Methodology, Score, ScoreRun
 from assessments.reports.indicators import COLUMNS
-from assessments.scoring.methodology import MethodologyError
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from regions.models import Region, RegionSet
+from scoring.methodology import MethodologyError
 from stakeholders.models import Partnership
 from tests.factories import AnchorFactory, AuditFactory, StakeholderFactory
 

@@ -13,11 +13,11 @@ from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
 from assessments.forms import AuditClusterForm, AuditCreateForm
 from assessments.models import Audit, AuditCluster, Methodology, Scenario, Score, ScoreRun
-from assessments.scoring.methodology import AXES
 from clusters.api import ClusterRefSerializer
 from clusters.models import ClusterDefinition
 from regions.api import RegionRefSerializer
 from regions.models import Region, RegionSet
+from scoring.methodology import AXES
 from stakeholders.forms import PartnershipForm, StakeholderForm
 from stakeholders.models import Partnership, Stakeholder
 

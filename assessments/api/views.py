@@ -21,12 +21,12 @@ from assessments.api import serializers as api
 from assessments.api.filters import AssetFilter, AuditFilter, RunFilter, ScenarioFilter, ScoreFilter
 from assessments.models import Audit, AuditCluster, Methodology, Scenario, Score, ScoreRun
 from assessments.scenarios import ScenarioError, scenario_create, scenario_score
-from assessments.scoring.methodology import MethodologyError, indicator_table, validate_spec
 from core.api.authentication import actor_label
 from core.api.mixins import ETagMixin, OrganisationMixin
 from core.api.renderers import CSVRenderer, stream_csv
 from core.api.throttling import CallerRateThrottle, ScoringRateThrottle
 from core.models import StaleEdit
+from scoring.methodology import MethodologyError, indicator_table, validate_spec
 from stakeholders.models import Partnership, Stakeholder
 
 # A CSV download is one file, not pages; beyond this many rows, narrow the filter. It streams, this many at a time.

@@ -1,4 +1,4 @@
-"""Asset indicators (assessments.scoring.assets): hand-worked small cases, NaN rules, order, hypothesis properties."""
+"""Asset indicators (scoring.assets): hand-worked small cases, NaN rules, order, hypothesis properties."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.scoring import assets
+from scoring import assets
 
 # 0.5 km of latitude, in degrees, on the IUGG mean sphere.
 HALF_KM_LAT = 0.5 / (assets.EARTH_RADIUS_KM * math.pi / 180)

@@ -1,4 +1,4 @@
-"""Composite scoring engine (assessments.scoring.composite): no database, runs in seconds.
+"""Composite scoring engine (scoring.composite): no database, runs in seconds.
 
 * hypothesis properties on small random panels: bounds, monotonicity under every normalisation and aggregation,
   invariance to row order, seeded Monte Carlo and what its intervals guarantee;
@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from assessments.scoring import composite as comp
-from assessments.scoring.methodology import AXES, DEFAULT_NORMALISATIONS, default_spec, validate_spec
+from scoring import composite as comp
+from scoring.methodology import AXES, DEFAULT_NORMALISATIONS, default_spec, validate_spec
 
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

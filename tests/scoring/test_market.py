@@ -1,4 +1,4 @@
-"""Market indicators (assessments.scoring.market): hand-worked cases, NaN rules and cluster order."""
+"""Market indicators (scoring.market): hand-worked cases, NaN rules and cluster order."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessments.scoring import market
+from scoring import market
 
 FORECAST_COLUMNS = ["cluster", "metric", "base_year", "base_value", "target_year", "target_value", "growth_rate"]
 

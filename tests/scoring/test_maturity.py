@@ -1,10 +1,10 @@
-"""Cluster organisation maturity (assessments.scoring.maturity): every stage boundary, unknowns, next steps."""
+"""Cluster organisation maturity (scoring.maturity): every stage boundary, unknowns, next steps."""
 
 import json
 
 import pytest
 
-from assessments.scoring import maturity
+from scoring import maturity
 
 ALL_GROUPS = set(maturity.GROUPS)
 

@@ -1,11 +1,11 @@
-"""Methodology specs (assessments.scoring.methodology): validation messages and fingerprints. No database."""
+"""Methodology specs (scoring.methodology): validation messages and fingerprints. No database."""
 
 import copy
 import json
 
 import pytest
 
-from assessments.scoring.methodology import (
+from scoring.methodology import (
     AXES,
     DEFAULT_SPEC,
     MethodologyError,

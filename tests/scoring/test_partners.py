@@ -1,11 +1,11 @@
-"""Partner strategy (assessments.scoring.partners) on tiny hand-drawn networks."""
+"""Partner strategy (scoring.partners) on tiny hand-drawn networks."""
 
 import json
 import math
 
 import pandas as pd
 
-from assessments.scoring import partners
+from scoring import partners
 
 KM_LAT = 1 / 111.195  # degrees of latitude per km
 

@@ -57,6 +57,17 @@ ANCHOR_TYPE_WEIGHTS = {
     "shared_workspace": 0.25,
 }
 UNKNOWN_TYPE_WEIGHT = 0.25
+ANCHOR_TYPES = tuple(ANCHOR_TYPE_WEIGHTS)
+# The stakeholder group an anchor counts towards when the ecosystem's completeness is measured.
+ANCHOR_GROUPS = {
+    "university": "academia",
+    "research_centre": "academia",
+    "hospital": "academia",
+    "major_firm": "corporate",
+    "government_lab": "government",
+    "incubator": "entrepreneurship",
+    "shared_workspace": "entrepreneurship",
+}
 # Half-saturation point of each size measure: an anchor with this much scores size 0.5 on that measure.
 SIZE_HALF = {"staff": 1000.0, "students": 10000.0, "research_spend": 20.0, "patents": 10.0, "spinouts": 3.0}
 SIZE_FLOOR = 0.5  # share of the type weight an anchor earns whatever its size (and when its size is unknown)

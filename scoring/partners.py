@@ -37,7 +37,7 @@ from itertools import combinations
 import networkx as nx
 import numpy as np
 
-from assessments.scoring.assets import (
+from scoring.assets import (
     GROUPS,
     PROXIMITY_HALF_KM,
     WALKING_KM,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from assessments.scoring import composite
-from assessments.scoring.economic import economic_indicators
+from scoring import composite
+from scoring.economic import economic_indicators
 
 STRONG_FLAGS = ("strong", "strong10", "significant", "qualifying")
 
@@ -56,8 +56,8 @@ def composite_inputs(economics, national_growth=None, national_overall=None):
 
 def _audit_indicators(audit, economics):
     """Asset and market indicators for the audited region's candidate clusters (rows of that region only)."""
-    from assessments.scoring.assets import asset_indicators
-    from assessments.scoring.market import market_indicators
+    from scoring.assets import asset_indicators
+    from scoring.market import market_indicators
 
     region = audit.region_code
     regional = economics.xs(region, level="region") if region in economics.index.get_level_values(0) else None
@@ -86,7 +86,7 @@ def _audit_indicators(audit, economics):
 
 
 def _maturity(audit, economics, assets):
-    from assessments.scoring.maturity import maturity_stage
+    from scoring.maturity import maturity_stage
 
     out = []
     for body in audit.cluster_organisations:
@@ -111,7 +111,7 @@ def _groups_present(assets, cluster):
 
 
 def _partner_strategy(audit, related):
-    from assessments.scoring.partners import partner_strategy
+    from scoring.partners import partner_strategy
 
     anchors = audit.anchors.assign(sector="")[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]
     stakeholders = audit.stakeholders[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from assessments.scoring.methodology import AGGREGATIONS, AXES, DEFAULT_NORMALISATIONS, indicator_table
+from scoring.methodology import AGGREGATIONS, AXES, DEFAULT_NORMALISATIONS, indicator_table
 
 QUADRANTS = {
     (True, True): "lead",

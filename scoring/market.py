@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from assessments.scoring.assets import ensure_columns
+from scoring.assets import ensure_columns
 
 INDICATORS = ("projected_growth", "priority_alignment", "trend_score", "investment_momentum")
 DETAILS = (
