@@ -29,7 +29,7 @@ from assessments.score_selectors import NoStatistics, audit_inputs, economic_pan
 from clusters.models import ClusterDefinition, ClusterRelatedness
 from core.bulk import insert_rows
 from core.models import RunStatus
-from core.webhooks import webhooks_notify
+from integrations.services import webhooks_notify
 from scoring import pipeline
 from scoring.composite import explain, strategy_reasons
 from scoring.methodology import default_spec, spec_fingerprint, validate_spec

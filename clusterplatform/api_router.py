@@ -7,7 +7,8 @@ from rest_framework.routers import DefaultRouter
 
 from assessments.api import views as assessments
 from clusters.api import ClusterViewSet
-from core.api.views import PingView, WebhookViewSet
+from core.api.views import PingView
+from integrations.api import WebhookViewSet
 from regions.api import RegionSetViewSet, RegionViewSet
 
 router = DefaultRouter()

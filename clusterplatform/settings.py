@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "core",
+    "integrations",
     "regions",
     "clusters",
     "anchors",
@@ -258,7 +259,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
     "reconcile-score-runs": {"task": "assessments.tasks.reconcile_score_runs", "schedule": 300.0},
-    "resend-due-webhooks": {"task": "core.tasks.resend_due_webhooks", "schedule": 120.0},
+    "resend-due-webhooks": {"task": "integrations.tasks.resend_due_webhooks", "schedule": 120.0},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

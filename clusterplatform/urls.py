@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(("clusterplatform.api_router", "api"))),
     path("accounts/", include("core.urls")),
+    path("accounts/organisation/", include("integrations.urls")),
     path("regions/", include("regions.urls")),
     path("clusters/", include("clusters.urls")),
     path("audits/", include("assessments.urls")),

@@ -4,9 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
-from django.utils import timezone
 
-from core.models import APIKey, APIKeyScope, Membership, Organisation, Role
+from core.models import Membership, Organisation, Role
 
 
 @transaction.atomic
@@ -119,32 +118,3 @@ def membership_remove(*, membership):
     if membership.role == Role.ADMIN:
         _keep_an_admin(membership)
     membership.delete()
-
-
-def api_key_create(*, organisation, name, scope=APIKeyScope.READ, expires_at=None, user=None):
-    """Make an API key for ``organisation``; returns ``(api_key, key)``: the key is shown once, only its hash kept."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("An API key needs a name, e.g. the partner system that will use it.")
-    if len(name) > 50:
-        raise ValidationError("Keep the key's name within 50 characters.")
-    if scope not in APIKeyScope.values:
-        raise ValidationError(f"Scope must be one of {', '.join(APIKeyScope.values)}, not '{scope}'.")
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError("The expiry date must be in the future.")
-    return APIKey.objects.create_key(
-        organisation=organisation,
-        name=name,
-        scope=scope,
-        expiry_date=expires_at,
-        created_by=user if user is not None and getattr(user, "pk", None) else None,
-    )
-
-
-def api_key_revoke(*, api_key):
-    """Revoke a key at once (it cannot be undone); revoking twice is harmless."""
-    if not api_key.revoked:
-        api_key.revoked = True
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked", "revoked_at"])
-    return api_key

@@ -6,13 +6,14 @@ every other role gets a 403, and another organisation's membership is a 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core import services
+from core.access import require_admin
 from core.forms import MemberAddForm, MemberRoleForm, OrganisationSwitchForm
 from core.middleware import SESSION_KEY
 from core.models import Membership, Role
@@ -38,11 +39,6 @@ def switch_organisation(request):
     ):
         return redirect(target)
     return redirect("home")
-
-
-def _require_admin(request):
-    if request.membership is None or request.membership.role != Role.ADMIN:
-        raise PermissionDenied("Only the organisation's admins manage its members.")
 
 
 def _member_or_404(request, pk):
@@ -73,14 +69,14 @@ def _members_page(request, add_form=None, status=200):
 @require_GET
 def members(request):
     """The active organisation's members with their roles, and a form to add one."""
-    _require_admin(request)
+    require_admin(request, "manage its members")
     return _members_page(request)
 
 
 @login_required
 @require_POST
 def member_add(request):
-    _require_admin(request)
+    require_admin(request, "manage its members")
     form = MemberAddForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -106,7 +102,7 @@ def member_add(request):
 @login_required
 @require_POST
 def member_role(request, pk):
-    _require_admin(request)
+    require_admin(request, "manage its members")
     membership = _member_or_404(request, pk)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
@@ -124,7 +120,7 @@ def member_role(request, pk):
 @login_required
 @require_POST
 def member_remove(request, pk):
-    _require_admin(request)
+    require_admin(request, "manage its members")
     membership = _member_or_404(request, pk)
     try:
         services.membership_remove(membership=membership)

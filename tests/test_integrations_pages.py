@@ -11,16 +11,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import APIKey, APIKeyScope, DeliveryStatus, Role, Webhook, WebhookDelivery
-from core.services import api_key_create
+from core.models import Role
+from integrations import urls as integrations_urls
+from integrations.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
+from integrations.services import api_key_create
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-API_KEYS = reverse("api_keys")
-CREATE_KEY = reverse("api_key_create")
-WEBHOOKS = reverse("webhooks")
-CREATE_WEBHOOK = reverse("webhook_create")
+API_KEYS = reverse("integrations:api_keys")
+CREATE_KEY = reverse("integrations:api_key_create")
+WEBHOOKS = reverse("integrations:webhooks")
+CREATE_WEBHOOK = reverse("integrations:webhook_create")
 PING = "/api/v1/ping/"
 NEW_KEY = re.compile(r'id="new-key-value"[^>]*>([^<]+)</code>')
 NEW_SECRET = re.compile(r'id="new-secret-value"[^>]*>([^<]+)</code>')
@@ -150,7 +152,7 @@ def test_revoking_a_key_makes_the_api_refuse_it(admin_client):
     api_key = APIKey.objects.get()
     assert ping(key).status_code == 200
 
-    response = admin_client.post(reverse("api_key_revoke", args=[api_key.prefix]))
+    response = admin_client.post(reverse("integrations:api_key_revoke", args=[api_key.prefix]))
     assert response.status_code == 302 and response["Location"] == API_KEYS
     assert messages_of(response) == [
         f"Revoked the key “Partner CRM” ({api_key.prefix}): calls made with it are now refused."
@@ -159,14 +161,14 @@ def test_revoking_a_key_makes_the_api_refuse_it(admin_client):
     assert api_key.revoked and api_key.revoked_at is not None
     assert ping(key).status_code == 401
 
-    again = admin_client.post(reverse("api_key_revoke", args=[api_key.prefix]))
+    again = admin_client.post(reverse("integrations:api_key_revoke", args=[api_key.prefix]))
     assert again.status_code == 302 and "already revoked" in messages_of(again)[-1]
     assert "Revoked" in admin_client.get(API_KEYS).content.decode()
 
 
 def test_revoking_needs_a_post(admin_client, organisation):
     api_key, _ = api_key_create(organisation=organisation, name="Partner")
-    assert admin_client.get(reverse("api_key_revoke", args=[api_key.prefix])).status_code == 405
+    assert admin_client.get(reverse("integrations:api_key_revoke", args=[api_key.prefix])).status_code == 405
     api_key.refresh_from_db()
     assert not api_key.revoked
 
@@ -180,8 +182,8 @@ def test_an_expired_key_is_refused(admin_client):
 
 def test_another_organisations_key_is_404_and_stays_usable(admin_client, other_organisation):
     foreign, key = api_key_create(organisation=other_organisation, name="Rival key")
-    assert admin_client.post(reverse("api_key_revoke", args=[foreign.prefix])).status_code == 404
-    assert admin_client.post(reverse("api_key_revoke", args=["nosuchpx"])).status_code == 404
+    assert admin_client.post(reverse("integrations:api_key_revoke", args=[foreign.prefix])).status_code == 404
+    assert admin_client.post(reverse("integrations:api_key_revoke", args=["nosuchpx"])).status_code == 404
     foreign.refresh_from_db()
     assert not foreign.revoked and ping(key).status_code == 200
 
@@ -255,7 +257,7 @@ def test_the_delivery_log_shows_each_attempt(admin_client, organisation):
         response_body="Service Unavailable",
     )  # fmt: skip
     delivery_for(webhook, event_id="run-8", status=DeliveryStatus.DELIVERED, attempts=1, delivered_at=now)
-    response = admin_client.get(reverse("webhook_detail", args=[webhook.pk]))
+    response = admin_client.get(reverse("integrations:webhook_detail", args=[webhook.pk]))
     page = response.content.decode()
     assert response.status_code == 200
     for text in ("run-7", "run-8", "Retrying", "Delivered", "HTTP 503", "the receiver answered 503",
@@ -265,19 +267,19 @@ def test_the_delivery_log_shows_each_attempt(admin_client, organisation):
 
 def test_pausing_and_activating_a_webhook(admin_client, organisation):
     webhook = webhook_for(organisation)
-    response = admin_client.post(reverse("webhook_toggle", args=[webhook.pk]))
+    response = admin_client.post(reverse("integrations:webhook_toggle", args=[webhook.pk]))
     webhook.refresh_from_db()
     assert response["Location"] == WEBHOOKS and not webhook.is_active
     assert "Paused" in messages_of(response)[0]
-    response = admin_client.post(reverse("webhook_toggle", args=[webhook.pk]), {"back": "detail"})
+    response = admin_client.post(reverse("integrations:webhook_toggle", args=[webhook.pk]), {"back": "detail"})
     webhook.refresh_from_db()
-    assert response["Location"] == reverse("webhook_detail", args=[webhook.pk]) and webhook.is_active
+    assert response["Location"] == reverse("integrations:webhook_detail", args=[webhook.pk]) and webhook.is_active
 
 
 def test_deleting_a_webhook_deletes_its_log(admin_client, organisation):
     webhook = webhook_for(organisation)
     delivery_for(webhook)
-    response = admin_client.post(reverse("webhook_delete", args=[webhook.pk]))
+    response = admin_client.post(reverse("integrations:webhook_delete", args=[webhook.pk]))
     assert response["Location"] == WEBHOOKS
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
 
@@ -294,9 +296,9 @@ def test_resending_requeues_the_delivery_and_attempts_again(
     )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = admin_client.post(reverse("webhook_resend", args=[webhook.pk, delivery.pk]))
+        response = admin_client.post(reverse("integrations:webhook_resend", args=[webhook.pk, delivery.pk]))
     assert len(callbacks) == 1
-    assert response["Location"] == reverse("webhook_detail", args=[webhook.pk])
+    assert response["Location"] == reverse("integrations:webhook_detail", args=[webhook.pk])
     assert messages_of(response) == [
         f"Re-sending score_run.finished {delivery.event_id}: the log below shows the outcome."
     ]
@@ -310,7 +312,7 @@ def test_resending_requeues_the_delivery_and_attempts_again(
 def test_a_broker_that_refuses_the_message_is_not_a_server_error(
     admin_client, organisation, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from core import tasks
+    from integrations import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
@@ -319,7 +321,7 @@ def test_a_broker_that_refuses_the_message_is_not_a_server_error(
     webhook = webhook_for(organisation)
     delivery = delivery_for(webhook, status=DeliveryStatus.FAILED, attempts=6)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("webhook_resend", args=[webhook.pk, delivery.pk]))
+        response = admin_client.post(reverse("integrations:webhook_resend", args=[webhook.pk, delivery.pk]))
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None  # the sweep sends it
@@ -328,7 +330,7 @@ def test_a_broker_that_refuses_the_message_is_not_a_server_error(
 def test_resending_sets_the_delivery_pending_and_due_now(
     admin_client, organisation, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from core import tasks
+    from integrations import tasks
 
     sent = []
     monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
@@ -336,7 +338,7 @@ def test_resending_sets_the_delivery_pending_and_due_now(
     delivery = delivery_for(webhook, status=DeliveryStatus.DELIVERED, attempts=2, delivered_at=timezone.now())
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(reverse("webhook_resend", args=[webhook.pk, delivery.pk]))
+        admin_client.post(reverse("integrations:webhook_resend", args=[webhook.pk, delivery.pk]))
     delivery.refresh_from_db()
     assert sent == [delivery.pk]
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 2
@@ -344,13 +346,13 @@ def test_resending_sets_the_delivery_pending_and_due_now(
 
 
 def test_a_paused_webhook_does_not_resend(admin_client, organisation, monkeypatch):
-    from core import tasks
+    from integrations import tasks
 
     sent = []
     monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
     webhook = webhook_for(organisation, is_active=False)
     delivery = delivery_for(webhook, status=DeliveryStatus.FAILED, attempts=6)
-    response = admin_client.post(reverse("webhook_resend", args=[webhook.pk, delivery.pk]))
+    response = admin_client.post(reverse("integrations:webhook_resend", args=[webhook.pk, delivery.pk]))
     delivery.refresh_from_db()
     assert sent == [] and delivery.status == DeliveryStatus.FAILED
     assert "paused" in messages_of(response)[0]
@@ -359,7 +361,7 @@ def test_a_paused_webhook_does_not_resend(admin_client, organisation, monkeypatc
 def test_a_delivery_of_another_webhook_is_404(admin_client, organisation):
     mine, other = webhook_for(organisation), webhook_for(organisation, url="https://b.example.org/")
     delivery = delivery_for(other, status=DeliveryStatus.FAILED)
-    assert admin_client.post(reverse("webhook_resend", args=[mine.pk, delivery.pk])).status_code == 404
+    assert admin_client.post(reverse("integrations:webhook_resend", args=[mine.pk, delivery.pk])).status_code == 404
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
 
@@ -367,13 +369,13 @@ def test_a_delivery_of_another_webhook_is_404(admin_client, organisation):
 def test_another_organisations_webhook_is_404_and_unchanged(admin_client, other_organisation):
     foreign = webhook_for(other_organisation)
     delivery = delivery_for(foreign, status=DeliveryStatus.FAILED)
-    assert admin_client.get(reverse("webhook_detail", args=[foreign.pk])).status_code == 404
+    assert admin_client.get(reverse("integrations:webhook_detail", args=[foreign.pk])).status_code == 404
     for name, args in [
         ("webhook_toggle", [foreign.pk]),
         ("webhook_delete", [foreign.pk]),
         ("webhook_resend", [foreign.pk, delivery.pk]),
     ]:
-        assert admin_client.post(reverse(name, args=args)).status_code == 404
+        assert admin_client.post(reverse(f"integrations:{name}", args=args)).status_code == 404
     foreign.refresh_from_db()
     delivery.refresh_from_db()
     assert foreign.is_active and delivery.status == DeliveryStatus.FAILED
@@ -401,9 +403,7 @@ def targets(organisation):
 
 
 def test_the_matrix_covers_every_api_access_url(targets):
-    from core.urls import urlpatterns
-
-    names = {p.name for p in urlpatterns if p.name and (p.name.startswith("api_key") or p.name.startswith("webhook"))}
+    names = {p.name for p in integrations_urls.urlpatterns}
     assert names == set(targets)
 
 
@@ -414,7 +414,7 @@ def test_every_other_role_gets_403_everywhere_and_changes_nothing(client, organi
     client.force_login(user)
     data = {"name": "Sneaky", "scope": APIKeyScope.WRITE, "url": "https://evil.example.org/"}
     for name, (method, args) in targets.items():
-        url = reverse(name, args=args)
+        url = reverse(f"integrations:{name}", args=args)
         response = client.get(url) if method == "GET" else client.post(url, data)
         assert response.status_code == 403, f"{role} {method} {url}: {response.status_code}"
     assert list(APIKey.objects.values_list("name", "revoked")) == [("Matrix key", False)]
@@ -425,7 +425,7 @@ def test_every_other_role_gets_403_everywhere_and_changes_nothing(client, organi
 def test_an_outsider_admin_gets_404_for_the_objects_and_their_own_lists(client, outsider, targets):
     client.force_login(outsider)
     for name, (method, args) in targets.items():
-        url = reverse(name, args=args)
+        url = reverse(f"integrations:{name}", args=args)
         response = client.get(url) if method == "GET" else client.post(url, {})
         if args:
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
@@ -436,7 +436,7 @@ def test_an_outsider_admin_gets_404_for_the_objects_and_their_own_lists(client, 
 
 def test_a_signed_out_visitor_is_sent_to_sign_in(client, targets):
     for name, (method, args) in targets.items():
-        url = reverse(name, args=args)
+        url = reverse(f"integrations:{name}", args=args)
         response = client.get(url) if method == "GET" else client.post(url, {})
         assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
 
@@ -461,23 +461,23 @@ def test_the_admin_shows_keys_webhooks_and_a_read_only_delivery_log(client, orga
     webhook = webhook_for(organisation)
     delivery = delivery_for(webhook, status=DeliveryStatus.FAILED, log="attempt 1: HTTP 500\n")
 
-    page = client.get(reverse("admin:core_apikey_changelist")).content.decode()
+    page = client.get(reverse("admin:integrations_apikey_changelist")).content.decode()
     assert "Admin-listed key" in page and api_key.prefix in page and "active" in page
-    change = client.get(reverse("admin:core_apikey_change", args=[quote(api_key.pk)]))
+    change = client.get(reverse("admin:integrations_apikey_change", args=[quote(api_key.pk)]))
     assert change.status_code == 200 and key not in change.content.decode()
     assert 'name="hashed_key"' not in change.content.decode()  # shown read-only, never editable
-    assert client.get(reverse("admin:core_apikey_add")).status_code == 403
-    assert client.get(reverse("admin:core_webhook_add")).status_code == 403
+    assert client.get(reverse("admin:integrations_apikey_add")).status_code == 403
+    assert client.get(reverse("admin:integrations_webhook_add")).status_code == 403
 
-    assert client.get(reverse("admin:core_webhook_changelist")).status_code == 200
-    log = client.get(reverse("admin:core_webhookdelivery_changelist"), {"status__exact": "failed"})
+    assert client.get(reverse("admin:integrations_webhook_changelist")).status_code == 200
+    log = client.get(reverse("admin:integrations_webhookdelivery_changelist"), {"status__exact": "failed"})
     assert log.status_code == 200 and delivery.event_id in log.content.decode()
-    detail = client.get(reverse("admin:core_webhookdelivery_change", args=[delivery.pk])).content.decode()
+    detail = client.get(reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk])).content.decode()
     assert "attempt 1: HTTP 500" in detail and 'name="status"' not in detail
-    assert client.get(reverse("admin:core_webhookdelivery_add")).status_code == 403
+    assert client.get(reverse("admin:integrations_webhookdelivery_add")).status_code == 403
 
     response = client.post(
-        reverse("admin:core_apikey_changelist"), {"action": "revoke_keys", "_selected_action": [api_key.pk]}
+        reverse("admin:integrations_apikey_changelist"), {"action": "revoke_keys", "_selected_action": [api_key.pk]}
     )
     api_key.refresh_from_db()
     assert response.status_code == 302 and api_key.revoked and api_key.revoked_at is not None
@@ -494,7 +494,7 @@ def test_staff_see_only_their_organisations_keys_in_the_admin(client, organisati
     delivery_for(webhook_for(organisation), event_id="ours-1")
     delivery_for(webhook_for(other_organisation, url="https://rival.example.org/"), event_id="theirs-1")
     client.force_login(owner)
-    page = client.get(reverse("admin:core_apikey_changelist")).content.decode()
+    page = client.get(reverse("admin:integrations_apikey_changelist")).content.decode()
     assert "Our key" in page and "Their key" not in page
-    page = client.get(reverse("admin:core_webhookdelivery_changelist")).content.decode()
+    page = client.get(reverse("admin:integrations_webhookdelivery_changelist")).content.decode()
     assert "ours-1" in page and "theirs-1" not in page

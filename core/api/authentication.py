@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from core.models import APIKey
+from integrations.models import APIKey
 
 logger = logging.getLogger("clusterplatform.api")
 

@@ -7,15 +7,15 @@ permission check: every queryset is scoped to ``request.organisation``, so they 
 
 from rest_framework import permissions
 
-from core.models import APIKey, Role
+from core import access
+from integrations.models import APIKey
 
 
 def can_write(request):
     """True when the caller may change the organisation's data (write key, or officer and above)."""
     if isinstance(request.auth, APIKey):
         return request.auth.can_write
-    membership = getattr(request, "membership", None)
-    return membership is not None and Role.rank(membership.role) >= Role.rank(Role.OFFICER)
+    return access.can_write(request)
 
 
 class ReadOrWriteScope(permissions.BasePermission):

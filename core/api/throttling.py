@@ -14,7 +14,7 @@ import math
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.models import APIKey
+from integrations.models import APIKey
 
 
 def seconds_until_allowed(*, limit, current, previous, elapsed, window):

@@ -11,8 +11,9 @@ from assessments import services
 from assessments.models import AuditCluster, Scenario, Score, ScoreRun
 from clusters.models import ClusterDefinition
 from core.api.throttling import CallerRateThrottle
-from core.models import APIKeyScope, RunStatus, Webhook
-from core.services import api_key_create
+from core.models import RunStatus
+from integrations.models import APIKeyScope, Webhook
+from integrations.services import api_key_create
 from regions.models import Region, RegionSet
 from tests.factories import AnchorFactory, AuditFactory, PartnershipFactory, StakeholderFactory
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from assessments.models import ScoreRun
 from core.api.authentication import KeyPrincipal
 from core.api.throttling import CallerRateThrottle, seconds_until_allowed
-from core.models import APIKey, RunStatus
-from core.services import api_key_revoke
+from core.models import RunStatus
+from integrations.models import APIKey
+from integrations.services import api_key_revoke
 
 pytestmark = pytest.mark.django_db
 

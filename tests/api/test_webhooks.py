@@ -2,14 +2,18 @@
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from celery.exceptions import Retry
+from django.utils import timezone
 
-from core import webhooks
-from core.models import DeliveryStatus, RunStatus, Webhook, WebhookDelivery
-from core.tasks import deliver_webhook
+from core.models import RunStatus
+from integrations import services as webhooks
+from integrations import signing
+from integrations.models import DeliveryStatus, Webhook, WebhookDelivery
+from integrations.tasks import deliver_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +74,9 @@ def test_a_finished_run_is_announced_with_a_verifiable_signature(
 
     assert len(endpoint.requests) == 1
     headers, body = endpoint.requests[0]
-    assert webhooks.verify_signature(secret, headers["X-Cluster-Signature"], body)
-    assert not webhooks.verify_signature("another secret", headers["X-Cluster-Signature"], body)
-    assert not webhooks.verify_signature(secret, headers["X-Cluster-Signature"], body + b" ")
+    assert signing.verify_signature(secret, headers["X-Cluster-Signature"], body)
+    assert not signing.verify_signature("another secret", headers["X-Cluster-Signature"], body)
+    assert not signing.verify_signature(secret, headers["X-Cluster-Signature"], body + b" ")
     payload = json.loads(body)
     assert payload["event"] == "score_run.finished" and headers["X-Cluster-Event"] == "score_run.finished"
     assert payload["data"]["run"]["id"] == run["id"] and payload["data"]["run"]["status"] == RunStatus.SUCCEEDED
@@ -87,10 +91,16 @@ def test_a_finished_run_is_announced_with_a_verifiable_signature(
 
 
 def test_signatures_expire(world):
-    header = webhooks.sign("k", b"{}", timestamp=1_000_000)
-    assert webhooks.verify_signature("k", header, b"{}", now=1_000_100)
-    assert not webhooks.verify_signature("k", header, b"{}", now=1_000_000 + 301)
-    assert not webhooks.verify_signature("k", "garbage", b"{}")
+    header = signing.sign("k", b"{}", timestamp=1_000_000)
+    assert signing.verify_signature("k", header, b"{}", now=1_000_100)
+    assert not signing.verify_signature("k", header, b"{}", now=1_000_000 + 301)
+    assert not signing.verify_signature("k", "garbage", b"{}")
+
+
+def _attempt(delivery):
+    """One attempt, made when it is due (as the task's retry countdown arranges)."""
+    WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at__isnull=False).update(next_attempt_at=timezone.now())
+    return webhooks.webhook_deliver(delivery_id=delivery.pk)
 
 
 def _only(webhook):
@@ -104,7 +114,7 @@ def test_failed_deliveries_are_retried_with_backoff_until_they_succeed(world, re
     (delivery,) = webhooks.webhooks_notify(
         organisation_id=webhook.organisation_id, event="score_run.finished", event_id="e1", data={"n": 1}
     )
-    waits = [webhooks.webhook_deliver(delivery_id=delivery.pk) for _ in range(3)]
+    waits = [_attempt(delivery) for _ in range(3)]
     assert waits == [10, 20, None]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 3
@@ -129,9 +139,48 @@ def test_a_receiver_that_never_answers_ends_failed_after_the_last_attempt(world,
     (delivery,) = webhooks.webhooks_notify(
         organisation_id=webhook.organisation_id, event="score_run.finished", event_id="e2", data={}
     )
-    assert [webhooks.webhook_deliver(delivery_id=delivery.pk) for _ in range(4)] == [10, 20, None, None]
+    assert [_attempt(delivery) for _ in range(4)] == [10, 20, None, None]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 3 and delivery.error
+
+
+def test_an_attempt_that_is_not_due_yet_is_left_for_its_time(world, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+    webhook = _only(
+        Webhook.objects.create(organisation=world["mine"].organisation, url="http://127.0.0.1:9/", secret="k")
+    )
+    (delivery,) = webhooks.webhooks_notify(
+        organisation_id=webhook.organisation_id, event="score_run.finished", event_id="e8", data={}
+    )
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) == 10
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None  # a duplicate message before the backoff
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.status == DeliveryStatus.RETRYING
+
+
+def test_an_attempt_is_claimed_once_and_sent_with_no_row_lock_held(world, settings, monkeypatch):
+    """While one worker is sending attempt 1, a second worker (a redelivered message) and the beat sweep leave it
+    alone, and the row can be written by others: no lock or transaction is held across the call."""
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+    webhook = _only(Webhook.objects.create(organisation=world["mine"].organisation, url="http://x.test/", secret="k"))
+    (delivery,) = webhooks.webhooks_notify(
+        organisation_id=webhook.organisation_id, event="score_run.finished", event_id="e9", data={}
+    )
+    seen = []
+
+    def send(claimed):
+        seen.append(claimed.attempts)
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None  # the second worker gets nothing to do
+        later = timezone.now() + timedelta(seconds=webhooks.CLAIM_LEASE_SECONDS - 1)
+        assert delivery.pk not in webhooks.webhooks_due(now=later, grace_seconds=0)  # the sweep waits for it
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(error="written meanwhile")  # nothing is locked
+        return True, 204, "", "", "HTTP 204"
+
+    monkeypatch.setattr(webhooks, "_send", send)
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert seen == [1] and delivery.attempts == 1 and delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.log.count("attempt 1: HTTP 204") == 1
 
 
 def test_the_task_retries_after_the_services_backoff(world, settings, monkeypatch):

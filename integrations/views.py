@@ -10,18 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core import services, webhooks
-from core.forms_integrations import APIKeyCreateForm, WebhookCreateForm
-from core.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
-from core.tasks import deliver_webhook
-from core.views import _require_admin
+from core.access import require_admin
+from integrations import services, signing
+from integrations.forms import APIKeyCreateForm, WebhookCreateForm
+from integrations.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
 
 RECENT_DELIVERIES = 5
 DELIVERIES_PER_PAGE = 25
@@ -41,14 +39,14 @@ def _api_keys_page(request, form=None, created=None, status=200):
         "created": created,
         "write_scope": APIKeyScope.WRITE,
     }
-    return render(request, "core/api_keys.html", context, status=status)
+    return render(request, "integrations/api_keys.html", context, status=status)
 
 
 @login_required
 @require_GET
 def api_keys(request):
     """The active organisation's API keys (never the keys themselves), and a form to make one."""
-    _require_admin(request)
+    require_admin(request)
     return _api_keys_page(request)
 
 
@@ -57,7 +55,7 @@ def api_keys(request):
 @require_POST
 def api_key_create(request):
     """Make a key and answer with the page itself, the key shown once; invalid input is a 400."""
-    _require_admin(request)
+    require_admin(request)
     form = APIKeyCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -78,7 +76,7 @@ def api_key_create(request):
 @login_required
 @require_POST
 def api_key_revoke(request, prefix):
-    _require_admin(request)
+    require_admin(request)
     api_key = get_object_or_404(APIKey.objects.for_organisation(request.organisation), prefix=prefix)
     if api_key.revoked:
         messages.info(request, f"The key “{api_key.name}” ({api_key.prefix}) was already revoked.")
@@ -87,7 +85,7 @@ def api_key_revoke(request, prefix):
         messages.success(
             request, f"Revoked the key “{api_key.name}” ({api_key.prefix}): calls made with it are now refused."
         )
-    return redirect("api_keys")
+    return redirect("integrations:api_keys")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -117,18 +115,18 @@ def _webhooks_page(request, form=None, created=None, status=200):
         "form": form or WebhookCreateForm(),
         "created": created,
         "events": Webhook.EVENTS,
-        "signature_header": webhooks.SIGNATURE_HEADER,
-        "event_header": webhooks.EVENT_HEADER,
-        "delivery_header": webhooks.DELIVERY_HEADER,
+        "signature_header": signing.SIGNATURE_HEADER,
+        "event_header": signing.EVENT_HEADER,
+        "delivery_header": signing.DELIVERY_HEADER,
     }
-    return render(request, "core/webhooks.html", context, status=status)
+    return render(request, "integrations/webhooks.html", context, status=status)
 
 
 @login_required
 @require_GET
 def webhooks_list(request):
     """The active organisation's webhooks with their latest deliveries, and a form to register one."""
-    _require_admin(request)
+    require_admin(request)
     return _webhooks_page(request)
 
 
@@ -137,17 +135,17 @@ def webhooks_list(request):
 @require_POST
 def webhook_create(request):
     """Register a webhook and answer with the page itself, its signing secret shown once; a refused URL is a 400."""
-    _require_admin(request)
+    require_admin(request)
     form = WebhookCreateForm(request.POST)
     if form.is_valid():
         try:
-            webhook = webhooks.webhook_create(
+            webhook = services.webhook_create(
                 organisation=request.organisation,
                 url=form.cleaned_data["url"],
                 description=form.cleaned_data["description"],
                 user=request.user,
             )
-        except webhooks.WebhookError as error:
+        except services.WebhookError as error:
             form.add_error("url", str(error))
         else:
             return _webhooks_page(request, created=webhook)
@@ -158,7 +156,7 @@ def webhook_create(request):
 @require_GET
 def webhook_detail(request, pk):
     """One webhook's delivery log, newest first, with each attempt's outcome."""
-    _require_admin(request)
+    require_admin(request)
     webhook = _webhook_or_404(request, pk)
     deliveries = webhook.deliveries.order_by("-created_at", "-pk")
     page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
@@ -168,68 +166,48 @@ def webhook_detail(request, pk):
         "page": page,
         "deliveries": page.object_list,
         "status_counts": [(value, label, counts.get(value, 0)) for value, label in DeliveryStatus.choices],
-        "signature_header": webhooks.SIGNATURE_HEADER,
+        "signature_header": signing.SIGNATURE_HEADER,
         "now": timezone.now(),
     }
-    return render(request, "core/webhook_detail.html", context)
+    return render(request, "integrations/webhook_detail.html", context)
 
 
 @login_required
 @require_POST
 def webhook_toggle(request, pk):
-    _require_admin(request)
-    webhook = _webhook_or_404(request, pk)
-    webhook.is_active = not webhook.is_active
-    webhook.save(update_fields=["is_active", "updated_at"])
+    require_admin(request)
+    webhook = services.webhook_toggle(webhook=_webhook_or_404(request, pk))
     if webhook.is_active:
         messages.success(request, f"Activated the webhook to {webhook.url}: new events will be sent to it.")
     else:
         messages.success(request, f"Paused the webhook to {webhook.url}: no new events are sent until it is activated.")
     if request.POST.get("back") == "detail":
-        return redirect("webhook_detail", pk=webhook.pk)
-    return redirect("webhooks")
+        return redirect("integrations:webhook_detail", pk=webhook.pk)
+    return redirect("integrations:webhooks")
 
 
 @login_required
 @require_POST
 def webhook_delete(request, pk):
-    _require_admin(request)
+    require_admin(request)
     webhook = _webhook_or_404(request, pk)
     url = webhook.url
     webhook.delete()
     messages.success(request, f"Deleted the webhook to {url} and its delivery log.")
-    return redirect("webhooks")
-
-
-def _sender(delivery_id):
-    """The on-commit callback that queues one delivery (a named function, as Django's error log expects)."""
-
-    def send_webhook_delivery():
-        deliver_webhook.delay(delivery_id)
-
-    return send_webhook_delivery
+    return redirect("integrations:webhooks")
 
 
 @login_required
 @require_POST
 def webhook_resend(request, pk, delivery_pk):
-    """Queue a delivery again: back to pending, due now, its attempts kept (so the attempt limit still holds)."""
-    _require_admin(request)
+    """Queue a delivery again (``services.webhook_delivery_resend``) and show its log."""
+    require_admin(request)
     webhook = _webhook_or_404(request, pk)
-    delivery = get_object_or_404(WebhookDelivery, pk=delivery_pk, webhook=webhook)
-    if not webhook.is_active:
-        messages.error(request, "This webhook is paused: activate it before re-sending a delivery.")
-        return redirect("webhook_detail", pk=webhook.pk)
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)  # a worker may be sending it
-        now = timezone.now()
-        delivery.status = DeliveryStatus.PENDING
-        delivery.next_attempt_at = now
-        delivery.delivered_at = None
-        delivery.log += f"{now:%Y-%m-%d %H:%M:%S} re-sent by {request.user.get_username()}\n"
-        delivery.save(update_fields=["status", "next_attempt_at", "delivered_at", "log", "updated_at"])
-        # Sent once the row is committed. A broker that cannot take the message is logged, not a 500: the row is
-        # pending and due, so the periodic sweep (``resend_due_webhooks``) sends it anyway.
-        transaction.on_commit(_sender(delivery.pk), robust=True)
-    messages.success(request, f"Re-sending {delivery.event} {delivery.event_id}: the log below shows the outcome.")
-    return redirect("webhook_detail", pk=webhook.pk)
+    delivery = get_object_or_404(WebhookDelivery.objects.select_related("webhook"), pk=delivery_pk, webhook=webhook)
+    try:
+        services.webhook_delivery_resend(delivery=delivery, user=request.user)
+    except services.WebhookError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Re-sending {delivery.event} {delivery.event_id}: the log below shows the outcome.")
+    return redirect("integrations:webhook_detail", pk=webhook.pk)

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from core.models import APIKeyScope, Organisation
-from core.services import api_key_create
+from core.models import Organisation
+from integrations.models import APIKeyScope
+from integrations.services import api_key_create
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Forms of the organisation's "API access" pages: making an API key and registering a webhook.
 
-The rules themselves live in the services (``core.services.api_key_create``, ``core.webhooks.webhook_create``);
+The rules themselves live in the services (``integrations.services``);
 these forms check the posted fields (with the services' wording) and turn them into the services' arguments.
 Whatever a service still refuses is shown as the form's error.
 """
@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from core import webhooks
-from core.models import APIKeyScope
+from integrations import services
+from integrations.models import APIKeyScope
 
 SCOPE_HELP = {
     APIKeyScope.READ: "Fetch audits, scores, runs and scenarios; nothing can be changed.",
@@ -106,8 +106,8 @@ class WebhookCreateForm(MarksInvalidFields, forms.Form):
     def clean_url(self):
         url = self.cleaned_data["url"]
         try:
-            webhooks.check_target(url)  # the service's rule first: its message says what is refused and why
-        except webhooks.WebhookError as error:
+            services.check_target(url)  # the service's rule first: its message says what is refused and why
+        except services.WebhookError as error:
             raise ValidationError(str(error)) from error
         URLValidator(schemes=["http", "https"], message="Enter a valid URL.")(url)
         return url

@@ -1,0 +1,263 @@
+"""Writes for API keys and webhooks: making and revoking keys, registering webhooks, queueing and sending events.
+
+Delivery is a row per event and webhook (``WebhookDelivery``), sent by a Celery task. An attempt is *claimed* with
+a conditional update (the attempt counter moves on only if nobody else moved it first), sent outside any
+transaction — no row lock or open transaction is held across DNS resolution and the outbound call — and its
+outcome recorded afterwards. Failures are retried with exponential backoff up to ``WEBHOOK_MAX_ATTEMPTS``, each
+attempt logged. Receivers on private or loopback addresses are refused unless ``WEBHOOK_ALLOW_PRIVATE_HOSTS``
+(development, tests); redirects are not followed.
+"""
+
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from integrations import tasks
+from integrations.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
+from integrations.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 600  # below the broker's visibility timeout, so a countdown never causes a redelivery
+# While an attempt is in flight its next attempt is pushed this far ahead, so the beat sweep does not send it
+# a second time; a worker that dies mid-send leaves it due again after this lease.
+CLAIM_LEASE_SECONDS = 60
+# A retry's message may arrive a moment before its due time (clocks, countdown rounding): it still counts as due.
+EARLY_SECONDS = 5
+OPEN = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+class WebhookError(ValueError):
+    """A webhook URL that cannot be used; the message says why."""
+
+
+# --------------------------------------------------------------------------------------------------------
+# API keys
+# --------------------------------------------------------------------------------------------------------
+
+
+def api_key_create(*, organisation, name, scope=APIKeyScope.READ, expires_at=None, user=None):
+    """Make an API key for ``organisation``; returns ``(api_key, key)``: the key is shown once, only its hash kept."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("An API key needs a name, e.g. the partner system that will use it.")
+    if len(name) > 50:
+        raise ValidationError("Keep the key's name within 50 characters.")
+    if scope not in APIKeyScope.values:
+        raise ValidationError(f"Scope must be one of {', '.join(APIKeyScope.values)}, not '{scope}'.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError("The expiry date must be in the future.")
+    return APIKey.objects.create_key(
+        organisation=organisation,
+        name=name,
+        scope=scope,
+        expiry_date=expires_at,
+        created_by=user if user is not None and getattr(user, "pk", None) else None,
+    )
+
+
+def api_key_revoke(*, api_key):
+    """Revoke a key at once (it cannot be undone); revoking twice is harmless."""
+    if not api_key.revoked:
+        api_key.revoked = True
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked", "revoked_at"])
+    return api_key
+
+
+# --------------------------------------------------------------------------------------------------------
+# Webhooks
+# --------------------------------------------------------------------------------------------------------
+
+
+def check_target(url):
+    """Refuse URLs a webhook must not call: other schemes, and (unless allowed) private or local addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookError("Give an http(s) URL with a host name.")
+    if settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
+        return
+    if parts.scheme != "https":
+        raise WebhookError("Webhook URLs must use https.")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except socket.gaierror as error:
+        raise WebhookError(f"The host {parts.hostname} cannot be resolved.") from error
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global:
+            raise WebhookError(f"The host {parts.hostname} resolves to a private address ({ip}); it is refused.")
+
+
+def webhook_create(*, organisation, url, description="", user=None):
+    """Register a webhook for ``organisation`` with a fresh signing secret (shown to the caller once)."""
+    check_target(url)
+    return Webhook.objects.create(
+        organisation=organisation,
+        url=url,
+        description=description[:200],
+        secret=secrets.token_hex(32),
+        created_by=user if user is not None and getattr(user, "pk", None) else None,
+    )
+
+
+def webhook_toggle(*, webhook):
+    """Pause an active webhook or activate a paused one; returns it."""
+    webhook.is_active = not webhook.is_active
+    webhook.save(update_fields=["is_active", "updated_at"])
+    return webhook
+
+
+def webhooks_notify(*, organisation_id, event, event_id, data):
+    """Queue ``event`` for every active webhook of the organisation; the same ``event_id`` is queued once."""
+    payload = {"event": event, "event_id": event_id, "created_at": timezone.now().isoformat(), "data": data}
+    queued = []
+    for webhook in Webhook.objects.filter(organisation_id=organisation_id, is_active=True):
+        try:
+            with transaction.atomic():
+                delivery = WebhookDelivery.objects.create(
+                    webhook=webhook, event=event, event_id=event_id, payload=payload, next_attempt_at=timezone.now()
+                )
+        except IntegrityError:
+            continue  # already queued for this webhook
+        tasks.deliver_webhook.delay_on_commit(delivery.pk)
+        queued.append(delivery)
+    return queued
+
+
+def _sender(delivery_id):
+    """The on-commit callback that queues one delivery (a named function, as Django's error log expects)."""
+
+    def send_webhook_delivery():
+        tasks.deliver_webhook.delay(delivery_id)
+
+    return send_webhook_delivery
+
+
+def webhook_delivery_resend(*, delivery, user):
+    """Queue a delivery again: back to pending, due now, its attempts kept (so the attempt limit still holds).
+
+    Raises ``WebhookError`` for a paused webhook. The message is sent once the row is committed; a broker that
+    cannot take it is logged, not raised: the row is pending and due, so the periodic sweep sends it anyway.
+    """
+    if not delivery.webhook.is_active:
+        raise WebhookError("This webhook is paused: activate it before re-sending a delivery.")
+    now = timezone.now()
+    line = f"{now:%Y-%m-%d %H:%M:%S} re-sent by {user.get_username()}\n"
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=now,
+            delivered_at=None,
+            log=Concat("log", Value(line)),
+            updated_at=now,
+        )
+        transaction.on_commit(_sender(delivery.pk), robust=True)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def backoff(attempt):
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): 10, 20, 40 … capped at 10 minutes."""
+    return min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
+
+
+def _claim(delivery_id):
+    """Claim the next attempt of an open, due delivery: the delivery with its new attempt number, or ``None``.
+
+    The conditional update moves ``attempts`` on only from the value this worker read and only while the delivery is
+    due, and pushes its next attempt a lease ahead: two workers (a redelivered message, a re-send, the sweep) never
+    make the same attempt, and an attempt in flight is not due.
+    """
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=EARLY_SECONDS))
+    open_and_due = WebhookDelivery.objects.filter(due, pk=delivery_id, status__in=OPEN)
+    delivery = open_and_due.select_related("webhook").first()
+    if delivery is None:
+        return None
+    claimed = open_and_due.filter(attempts=delivery.attempts).update(
+        attempts=delivery.attempts + 1, next_attempt_at=now + timedelta(seconds=CLAIM_LEASE_SECONDS), updated_at=now
+    )
+    if not claimed:
+        return None
+    delivery.attempts += 1
+    return delivery
+
+
+def _send(delivery):
+    """POST the signed body; returns ``(ok, response_status, response_body, error, outcome)``. No database."""
+    webhook = delivery.webhook
+    body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "ClusterPlatform-Webhooks/1",
+        SIGNATURE_HEADER: sign(webhook.secret, body),
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: delivery.event_id,
+    }
+    try:
+        check_target(webhook.url)
+        response = requests.post(
+            webhook.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
+        )
+    except (requests.RequestException, WebhookError) as error:
+        return False, None, "", str(error)[:1000], type(error).__name__
+    ok = 200 <= response.status_code < 300
+    error = "" if ok else f"the receiver answered {response.status_code}"
+    return ok, response.status_code, response.text[:500], error, f"HTTP {response.status_code}"
+
+
+def webhook_deliver(*, delivery_id):
+    """Make one attempt at a delivery; returns seconds until the next attempt, or ``None`` when finished.
+
+    Claim the attempt, send it with no transaction open, then record the outcome on the row.
+    """
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None  # finished, or another worker holds this attempt
+    ok, response_status, response_body, error, outcome = _send(delivery)
+    now = timezone.now()
+    wait = None
+    if ok:
+        status, next_attempt, delivered = DeliveryStatus.DELIVERED, None, now
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        status, next_attempt, delivered = DeliveryStatus.FAILED, None, None
+        logger.warning("webhook delivery %s failed after %s attempts", delivery.pk, delivery.attempts)
+    else:
+        wait = backoff(delivery.attempts)
+        status, next_attempt, delivered = DeliveryStatus.RETRYING, now + timedelta(seconds=wait), None
+    line = f"{now:%Y-%m-%d %H:%M:%S} attempt {delivery.attempts}: {outcome}\n"
+    WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+        status=status,
+        next_attempt_at=next_attempt,
+        delivered_at=delivered,
+        response_status=response_status,
+        response_body=response_body,
+        error=error,
+        log=Concat("log", Value(line)),
+        updated_at=now,
+    )
+    return wait
+
+
+def webhooks_due(*, now=None, grace_seconds=120):
+    """Deliveries whose next attempt is overdue (a lost message or a worker restart): the beat sweep re-sends."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            status__in=OPEN, next_attempt_at__lt=now - timedelta(seconds=grace_seconds)
+        ).values_list("pk", flat=True)
+    )
