@@ -26,7 +26,7 @@ _size = {"null": True, "blank": True, "validators": [MinValueValidator(0)]}
 class AnchorInstitution(Located, Revisioned, TimeStampedModel):
     """An anchor institution recorded in an audit, with its size measures and the clusters it anchors."""
 
-    audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="anchors")
+    audit = models.ForeignKey("audits.Audit", on_delete=models.CASCADE, related_name="anchors")
     name = models.CharField(max_length=200)
     anchor_type = models.CharField(max_length=30, choices=AnchorType.choices)
     website = LinkField(blank=True)

@@ -1,59 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from assessments.models import (
-    Audit,
-    AuditCluster,
-    MarketForecast,
-    Methodology,
-    PriorityFramework,
-    PriorityItem,
-    Scenario,
-    Score,
-    ScoreRun,
-    TrendRating,
-)
+from assessments.models import Methodology, Scenario, Score, ScoreRun
 from core.admin import ScopedAdminMixin
-
-
-class AuditClusterInline(admin.TabularInline):
-    model = AuditCluster
-    extra = 0
-    raw_id_fields = ["cluster"]
-
-
-class MarketForecastInline(admin.TabularInline):
-    model = MarketForecast
-    extra = 0
-    raw_id_fields = ["cluster"]
-
-
-class TrendRatingInline(admin.TabularInline):
-    model = TrendRating
-    extra = 0
-    raw_id_fields = ["cluster"]
-
-
-@admin.register(Audit)
-class AuditAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "organisation", "region", "year", "status", "version"]
-    list_filter = ["status", "organisation", "year"]
-    search_fields = ["title", "region__name"]
-    raw_id_fields = ["region", "previous"]
-    readonly_fields = ["version", "submitted_at", "submitted_by", "approved_at", "approved_by"]
-    inlines = [AuditClusterInline, MarketForecastInline, TrendRatingInline]
-
-
-class PriorityItemInline(admin.TabularInline):
-    model = PriorityItem
-    extra = 0
-    raw_id_fields = ["cluster"]
-
-
-@admin.register(PriorityFramework)
-class PriorityFrameworkAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "publisher", "year", "organisation"]
-    inlines = [PriorityItemInline]
 
 
 @admin.register(Methodology)

@@ -6,8 +6,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
-from assessments import services
 from assessments.models import ScoreRun
+from assessments.services import runs
 from core.models import RunStatus
 
 logger = logging.getLogger(__name__)
@@ -39,14 +39,14 @@ def execute_score_run(self, run_id):
     """Claim and compute one score run."""
     _release_if_redelivered(self, run_id)
     try:
-        run = services.score_run_execute(run_id=run_id, worker=self.request.hostname or "")
+        run = runs.score_run_execute(run_id=run_id, worker=self.request.hostname or "")
     except SoftTimeLimitExceeded:
-        services.score_run_fail(run_id=run_id, error="the run exceeded its time limit", status=RunStatus.TIMED_OUT)
+        runs.score_run_fail(run_id=run_id, error="the run exceeded its time limit", status=RunStatus.TIMED_OUT)
         return "timed_out"
     except TRANSIENT:
         raise
     except Exception as error:
-        services.score_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        runs.score_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
     return run.status
 
@@ -55,16 +55,14 @@ def execute_score_run(self, run_id):
 def execute_score_chunk(self, run_id, index, total):
     """Compute one region chunk of a fanned-out run's Monte Carlo (the last chunk writes the scores)."""
     try:
-        run = services.score_run_chunk(run_id=run_id, index=index, total=total)
+        run = runs.score_run_chunk(run_id=run_id, index=index, total=total)
     except SoftTimeLimitExceeded:
-        services.score_run_fail(
-            run_id=run_id, error=f"chunk {index} exceeded its time limit", status=RunStatus.TIMED_OUT
-        )
+        runs.score_run_fail(run_id=run_id, error=f"chunk {index} exceeded its time limit", status=RunStatus.TIMED_OUT)
         return "timed_out"
     except TRANSIENT:
         raise
     except Exception as error:
-        services.score_run_fail(run_id=run_id, error=f"chunk {index}: {type(error).__name__}: {error}")
+        runs.score_run_fail(run_id=run_id, error=f"chunk {index}: {type(error).__name__}: {error}")
         raise
     return run.status
 
@@ -72,4 +70,4 @@ def execute_score_chunk(self, run_id, index, total):
 @shared_task(**RETRY)
 def reconcile_score_runs():
     """Periodic: re-enqueue runs stuck by a lost message or a dead worker (beat, every five minutes)."""
-    return services.score_runs_reconcile()
+    return runs.score_runs_reconcile()

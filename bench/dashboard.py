@@ -93,7 +93,7 @@ def main(argv=None):
     from django.test import Client
     from django.urls import reverse
 
-    from assessments.models import Audit
+    from audits.models import Audit
     from regions.models import Region, RegionSet
 
     client = Client()

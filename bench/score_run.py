@@ -132,7 +132,7 @@ import cProfile, io, json, math, pickle, pstats, sys, time
 import django
 django.setup()
 import numpy as np
-from assessments import services
+from assessments.services import runs
 from assessments.models import Methodology, ScoreRun
 from scoring import pipeline
 from scoring.methodology import default_spec, validate_spec
@@ -164,12 +164,12 @@ if mode == "setup":
         Methodology.objects.filter(pk=method.pk).update(spec=spec)
     units = region_set.regions.count()
     out = {"deleted_rows": deleted, "methodology": method.pk, "created": created, "draws": draws,
-           "regions": units, "fan_out_work": services.FAN_OUT_WORK, "chunk_work": services.CHUNK_WORK}
+           "regions": units, "fan_out_work": runs.FAN_OUT_WORK, "chunk_work": runs.CHUNK_WORK}
 
 elif mode == "write_split":
     # One eager run of the default methodology with the COPY timed apart from building the rows.
     copy = {"s": 0.0, "rows": 0}
-    insert_rows = services.insert_rows
+    insert_rows = runs.insert_rows
 
     def timed_insert(model, fields, rows):
         t0 = time.perf_counter()
@@ -178,11 +178,11 @@ elif mode == "write_split":
         copy["rows"] += n
         return n
 
-    services.insert_rows = timed_insert
+    runs.insert_rows = timed_insert
     # "profile": cProfile around _write instead (inflates it ~1.5×, so that run's split is not the reported one).
     profile = cProfile.Profile() if sys.argv[4] == "profile" else None
     if profile is not None:
-        write = services._write
+        write = runs._write
 
         def profiled(*args, **kwargs):
             profile.enable()
@@ -191,8 +191,8 @@ elif mode == "write_split":
             finally:
                 profile.disable()
 
-        services._write = profiled
-    run, _ = services.score_run_request(region_set=region_set, year=year, force=True, trigger="bench")
+        runs._write = profiled
+    run, _ = runs.score_run_request(region_set=region_set, year=year, force=True, trigger="bench")
     run = ScoreRun.objects.get(pk=run.pk)
     if run.status != "succeeded":
         raise SystemExit(f"run {run.pk} {run.status}: {run.error}")
@@ -204,8 +204,8 @@ elif mode == "write_split":
 
 elif mode == "inline":
     # The 1,000-draw run in-process with the fan-out disabled: one process does all the Monte Carlo.
-    services.FAN_OUT_WORK = 10**18
-    run, _ = services.score_run_request(
+    runs.FAN_OUT_WORK = 10**18
+    run, _ = runs.score_run_request(
         region_set=region_set, year=year, methodology=big_methodology(), force=True, trigger="bench"
     )
     run = ScoreRun.objects.get(pk=run.pk)
@@ -218,7 +218,7 @@ elif mode == "anatomy":
     method = big_methodology()
     run = ScoreRun(region_set=region_set, year=year, methodology=method, organisation=None)
     t0 = time.perf_counter()
-    result, context, spec, timings, plan = services._engine(run)
+    result, context, spec, timings, plan = runs._engine(run)
     out["baseline_s"] = time.perf_counter() - t0
     out["baseline_timings"] = timings
     out["chunks"] = len(plan)
@@ -243,7 +243,7 @@ elif mode == "anatomy":
                         columns=np.array(frame.columns, dtype=str))
     out["chunk0_savez_s"] = time.perf_counter() - t0
     out["chunk0_payload_mb"] = len(buffer.getvalue()) / 1e6
-    # services.score_run_chunk's merge of one chunk into the baseline scores (column by column, .loc on the
+    # runs.score_run_chunk's merge of one chunk into the baseline scores (column by column, .loc on the
     # MultiIndex), timed on chunk 0.
     merged = result.scores.copy()
     part = frame.copy()

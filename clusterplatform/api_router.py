@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import views as assessments
+from audits.api import views as audits
 from clusters.api import ClusterViewSet
 from core.api.views import PingView
 from integrations.api import WebhookViewSet
@@ -19,11 +20,11 @@ router.register("methodologies", assessments.MethodologyViewSet, basename="metho
 router.register("indicators", assessments.IndicatorViewSet, basename="indicator")
 router.register("scores", assessments.ScoreViewSet, basename="score")
 router.register("runs", assessments.RunViewSet, basename="run")
-router.register("audits", assessments.AuditViewSet, basename="audit")
-router.register("candidate-clusters", assessments.CandidateClusterViewSet, basename="candidate-cluster")
-router.register("anchors", assessments.AnchorViewSet, basename="anchor")
-router.register("stakeholders", assessments.StakeholderViewSet, basename="stakeholder")
-router.register("partnerships", assessments.PartnershipViewSet, basename="partnership")
+router.register("audits", audits.AuditViewSet, basename="audit")
+router.register("candidate-clusters", audits.CandidateClusterViewSet, basename="candidate-cluster")
+router.register("anchors", audits.AnchorViewSet, basename="anchor")
+router.register("stakeholders", audits.StakeholderViewSet, basename="stakeholder")
+router.register("partnerships", audits.PartnershipViewSet, basename="partnership")
 router.register("scenarios", assessments.ScenarioViewSet, basename="scenario")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "clusters",
     "anchors",
     "stakeholders",
+    "audits",
     "assessments",
     "dashboards",
 ]
@@ -214,7 +215,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "core.models.RunStatus",
         "QuadrantEnum": "assessments.models.Quadrant",
-        "AuditStatusEnum": "assessments.models.AuditStatus",
+        "AuditStatusEnum": "audits.models.AuditStatus",
     },
 }
 # Pages of scores are cached for this long under the (immutable) runs they come from; 0 turns it off.

@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/organisation/", include("integrations.urls")),
     path("regions/", include("regions.urls")),
     path("clusters/", include("clusters.urls")),
-    path("audits/", include("assessments.urls")),
+    path("audits/", include("audits.urls")),
     path("", include("dashboards.urls")),
 ]
 

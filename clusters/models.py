@@ -127,7 +127,7 @@ class FundingModel(models.TextChoices):
 class ClusterOrganisation(Revisioned, TimeStampedModel):
     """The formal body running a cluster in an audit's region, with the governance facts its maturity is scored on."""
 
-    audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="cluster_organisations")
+    audit = models.ForeignKey("audits.Audit", on_delete=models.CASCADE, related_name="cluster_organisations")
     name = models.CharField(max_length=200)
     website = LinkField(blank=True)
     clusters = models.ManyToManyField(ClusterDefinition, blank=True, related_name="cluster_organisations")

@@ -1,46 +1,46 @@
-"""What every audit-asset form shares: the audit it belongs to, cluster choices scoped to the tenant, and
-validation of coordinates and links, so the browser, the import and the API apply one set of rules."""
+"""Form pieces every app shares: Bootstrap classes for hand-rendered forms, id choices that cannot overflow, and
+lists of links entered one per line."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+# The largest id a database integer column holds: a bigger number is simply not found, never an overflow.
+MAX_ID = 2**63 - 1
 
-class AuditAssetForm(forms.ModelForm):
-    """A ModelForm for a record of ``audit``; ``clusters`` choices are the clusters its organisation may use."""
 
-    def __init__(self, *args, audit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.audit = audit
-        self.instance.audit = audit  # model validation (e.g. a partnership's parties) needs it
-        if "clusters" in self.fields:
-            from clusters.models import ClusterDefinition
+def style(form):
+    """Give every widget of ``form`` its Bootstrap class (the project renders forms by hand, without a form library)."""
+    for bound in form:
+        widget = bound.field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            css = ""
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        if css:
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+    return form
 
-            self.fields["clusters"].queryset = ClusterDefinition.objects.filter(
-                organisation__isnull=True
-            ) | ClusterDefinition.objects.filter(organisation=audit.organisation)
-            self.fields["clusters"].required = False
-        for name in ("latitude", "longitude"):
-            if name in self.fields:
-                self.fields[name].widget.attrs.setdefault("step", "any")
 
-    def clean_latitude(self):
-        value = self.cleaned_data.get("latitude")
-        if value is not None and not -90 <= value <= 90:
-            raise ValidationError("Latitude must be between -90 and 90.")
-        return value
+class ModelIdField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` chosen by id whose lookup never sees a value the database cannot hold.
 
-    def clean_longitude(self):
-        value = self.cleaned_data.get("longitude")
-        if value is not None and not -180 <= value <= 180:
-            raise ValidationError("Longitude must be between -180 and 180.")
-        return value
+    ``"abc"``, ``"-1"`` and ``99999999999999999999999`` are "not one of the choices", not a server error.
+    """
 
-    def clean(self):
-        cleaned = super().clean()
-        if ("latitude" in cleaned) and (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
-            raise ValidationError("Give both latitude and longitude, or neither.")
-        return cleaned
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(getattr(value, "pk", value)).strip()
+        if not text.isdigit() or int(text) > MAX_ID:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
 
 
 class LinesField(forms.CharField):

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from anchors.models import AnchorInstitution
-from assessments.models import Audit, Score, ScoreRun
+from assessments.models import Score, ScoreRun
+from audits.models import Audit
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from dashboards import map_charts

@@ -7,15 +7,17 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from anchors.models import ANCHOR_GROUPS, AnchorInstitution
-from assessments.models import Audit, Score, ScoreRun
+from anchors.models import AnchorInstitution
+from assessments.models import Score, ScoreRun
 from assessments.selectors import run_results, score_explanation
+from audits.models import Audit
 from clusters.models import ClusterScope
 from core.models import RunStatus
 from dashboards import region_charts
 from dashboards.charts import GROUP_COLOURS
 from regions.models import Region, RegionSet
 from regions.selectors import employment_over_years
+from scoring.assets import ANCHOR_GROUPS
 from scoring.methodology import MethodologyError, validate_spec
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 

@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anchors.models import AnchorType
-from assessments import scenarios as scenario_services
-from assessments import selectors, services
-from assessments.models import AuditCluster, Methodology, Scenario, Score
+from assessments.models import Methodology, Scenario, Score
+from assessments.services import ScoringError, methodologies, scenarios
+from audits import selectors as audit_selectors
+from audits.models import AuditCluster
 from core.models import Role, RunStatus
 from dashboards import scenario_charts
 from dashboards.region import thresholds_of
@@ -40,7 +41,9 @@ def _require_write(request):
 
 
 def _audit(request, pk):
-    return get_object_or_404(selectors.audit_queryset(user=request.user, organisation=request.organisation), pk=pk)
+    return get_object_or_404(
+        audit_selectors.audit_queryset(user=request.user, organisation=request.organisation), pk=pk
+    )
 
 
 def _scenario(request, pk):
@@ -120,12 +123,12 @@ def _form_methodology(request, audit):
 
 def _scenario_context(request, audit, post=None, errors=None):
     methodology = _form_methodology(request, audit)
-    spec = validate_spec((methodology or services.methodology_default()).spec)
+    spec = validate_spec((methodology or methodologies.methodology_default()).spec)
     candidates = list(AuditCluster.objects.filter(audit=audit).select_related("cluster").order_by("cluster__name"))
     return {
         "audit": audit,
         "scenarios": Scenario.objects.filter(audit=audit).select_related("methodology", "created_by"),
-        "baseline": scenario_services.baseline_run(audit),
+        "baseline": scenarios.baseline_run(audit),
         "candidates": [c.cluster for c in candidates],
         "anchor_types": AnchorType.choices,
         "weights": _weight_rows(spec, post),
@@ -143,9 +146,9 @@ def scenario_list(request, pk):
     if request.method == "POST":
         _require_write(request)
         methodology = _form_methodology(request, audit)
-        spec = validate_spec((methodology or services.methodology_default()).spec)
+        spec = validate_spec((methodology or methodologies.methodology_default()).spec)
         try:
-            scenario = scenario_services.scenario_create(
+            scenario = scenarios.scenario_create(
                 audit=audit,
                 name=request.POST.get("name", ""),
                 description=request.POST.get("description", ""),
@@ -153,10 +156,10 @@ def scenario_list(request, pk):
                 methodology=methodology,
                 user=request.user,
             )
-        except scenario_services.ScenarioError as error:
+        except scenarios.ScenarioError as error:
             context = _scenario_context(request, audit, request.POST, [str(error)])
             return render(request, "dashboards/scenarios/list.html", context, status=400)
-        scenario_services.scenario_score(scenario=scenario, user=request.user)
+        scenarios.scenario_score(scenario=scenario, user=request.user)
         messages.success(request, f"Scenario “{scenario.name}” saved; its scores have been requested.")
         return redirect("dashboard_scenario", pk=scenario.pk)
     return render(request, "dashboards/scenarios/list.html", _scenario_context(request, audit))
@@ -168,21 +171,21 @@ def scenario_validate(request, pk):
     audit = _audit(request, pk)
     _require_write(request)
     methodology = _form_methodology(request, audit)
-    spec = validate_spec((methodology or services.methodology_default()).spec)
+    spec = validate_spec((methodology or methodologies.methodology_default()).spec)
     errors, clean = [], {}
     try:
-        clean = scenario_services.scenario_validate(
+        clean = scenarios.scenario_validate(
             audit=audit, overrides=overrides_from_post(request.POST, spec), methodology=methodology
         )
-    except scenario_services.ScenarioError as error:
+    except scenarios.ScenarioError as error:
         errors.append(str(error))
     return render(request, "dashboards/scenarios/_messages.html", {"errors": errors, "clean": clean})
 
 
 def scenario_comparison(scenario):
     """``(before run, after run, delta rows)`` for a scenario's candidate clusters."""
-    before = scenario_services.baseline_run(scenario.audit)
-    after = scenario_services.scenario_latest_run(scenario)
+    before = scenarios.baseline_run(scenario.audit)
+    after = scenarios.scenario_latest_run(scenario)
 
     def candidates(run):
         if run is None or run.status != RunStatus.SUCCEEDED:
@@ -218,7 +221,7 @@ def scenario_detail(request, pk):
 def scenario_rescore(request, pk):
     scenario = _scenario(request, pk)
     _require_write(request)
-    scenario_services.scenario_score(scenario=scenario, user=request.user, force=True)
+    scenarios.scenario_score(scenario=scenario, user=request.user, force=True)
     messages.success(request, "The scenario's scores have been requested again.")
     return redirect("dashboard_scenario", pk=scenario.pk)
 
@@ -230,7 +233,7 @@ def scenario_rescore(request, pk):
 
 @login_required
 def methodology_list(request):
-    services.methodology_default()
+    methodologies.methodology_default()
     context = {
         "methodologies": _methodologies(request).select_related("organisation", "parent"),
         "can_write": _can_write(request) and request.organisation is not None,
@@ -246,7 +249,7 @@ def methodology_clone(request, pk):
         raise PermissionDenied("Choose an organisation first.")
     source = get_object_or_404(_methodologies(request), pk=pk)
     name = (request.POST.get("name") or "").strip()[:120] or None
-    clone = services.methodology_clone(methodology=source, organisation=request.organisation, name=name)
+    clone = methodologies.methodology_clone(methodology=source, organisation=request.organisation, name=name)
     messages.success(request, f"Cloned {source.label} as {clone.label}; edit its weights below.")
     return redirect("dashboard_methodology_edit", pk=clone.pk)
 
@@ -308,8 +311,8 @@ def methodology_edit(request, pk):
         if not editable:
             raise PermissionDenied("The shipped methodology is read-only; clone it to edit a copy.")
         try:
-            revised = services.methodology_revise(methodology=methodology, spec=spec_from_post(spec, request.POST))
-        except (MethodologyError, services.ScoringError) as error:
+            revised = methodologies.methodology_revise(methodology=methodology, spec=spec_from_post(spec, request.POST))
+        except (MethodologyError, ScoringError) as error:
             errors.append(str(error))
         else:
             messages.success(request, f"Saved {revised.label}; audits that used it are being re-scored.")

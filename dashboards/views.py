@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import render
 
-from assessments import selectors
+from audits import selectors as audit_selectors
 from clusters.models import ClusterDefinition
 from regions.models import Dataset, RegionSet
 
@@ -31,7 +31,7 @@ def reference_data_summary(*, user, organisation):
 @login_required
 def home(request):
     context = {
-        "audits": selectors.audit_list(user=request.user, organisation=request.organisation),
+        "audits": audit_selectors.audit_list(user=request.user, organisation=request.organisation),
         "reference": reference_data_summary(user=request.user, organisation=request.organisation),
     }
     return render(request, "dashboards/home.html", context)

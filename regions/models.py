@@ -165,9 +165,7 @@ class Dataset(models.Model):
         related_name="datasets",
         help_text="Empty for public reference data; set for an organisation's own imported statistics.",
     )
-    audit = models.ForeignKey(
-        "assessments.Audit", null=True, blank=True, on_delete=models.CASCADE, related_name="datasets"
-    )
+    audit = models.ForeignKey("audits.Audit", null=True, blank=True, on_delete=models.CASCADE, related_name="datasets")
     loaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

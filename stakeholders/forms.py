@@ -3,7 +3,7 @@
 from django import forms
 
 from anchors.models import AnchorInstitution
-from core.forms_base import AuditAssetForm
+from audits.forms import AuditAssetForm
 from stakeholders.models import Partnership, Stakeholder
 
 

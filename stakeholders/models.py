@@ -17,7 +17,7 @@ StakeholderGroup = MemberType
 class Stakeholder(Located, Revisioned, TimeStampedModel):
     """An organisation in the ecosystem, in one of the five stakeholder groups."""
 
-    audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="stakeholders")
+    audit = models.ForeignKey("audits.Audit", on_delete=models.CASCADE, related_name="stakeholders")
     name = models.CharField(max_length=200)
     group = models.CharField(max_length=20, choices=StakeholderGroup.choices)
     sector = models.CharField(max_length=120, blank=True, help_text="e.g. FinTech, venture capital, local authority.")
@@ -50,7 +50,7 @@ class Partnership(Revisioned, TimeStampedModel):
     It is cross-sector when the two sides serve different clusters.
     """
 
-    audit = models.ForeignKey("assessments.Audit", on_delete=models.CASCADE, related_name="partnerships")
+    audit = models.ForeignKey("audits.Audit", on_delete=models.CASCADE, related_name="partnerships")
     from_stakeholder = models.ForeignKey(
         Stakeholder, null=True, blank=True, on_delete=models.CASCADE, related_name="partnerships_out"
     )

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from anchors.models import AnchorInstitution, AnchorType
-from assessments.models import Audit
+from audits.models import Audit
 from clusters.models import ClusterDefinition, ClusterKind
 from core.models import Membership, Organisation, Role
 from regions.models import Classification, Region, RegionScheme, RegionSet

@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from anchors.models import AnchorCandidate, AnchorInstitution
-from assessments import completeness
-from assessments.edit_views import STEPS, completeness_facts
-from assessments.models import Audit, AuditCluster, AuditStatus, MarketForecast, PriorityFramework, TrendRating
+from audits import completeness
+from audits.models import Audit, AuditCluster, AuditStatus, MarketForecast, PriorityFramework, TrendRating
+from audits.selectors import completeness_facts
+from audits.views.editor import STEPS
 from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
 from core.models import Role
 from regions.models import Region, RegionSet
@@ -255,10 +256,13 @@ def test_frameworks_are_selected_and_a_concurrent_change_is_a_conflict(officer, 
     client = login(officer)
     industrial = PriorityFramework.objects.create(slug="test-industrial-strategy", name="Industrial Strategy")
     url = reverse("audits:edit_frameworks", args=[audit.pk])
-    post(client, url, {"frameworks": [industrial.pk], "started_from": ""})
+    version = Audit.objects.get(pk=audit.pk).version
+    post(client, url, {"frameworks": [industrial.pk], "version": version})
     assert list(audit.priority_frameworks.all()) == [industrial]
-    response = post(client, url, {"frameworks": [], "started_from": ""})  # read before the first save
-    assert response.status_code == 409 and "Someone else changed the selection" in response.content.decode()
+    response = post(client, url, {"frameworks": [], "version": version})  # read before the first save
+    page = response.content.decode()
+    assert response.status_code == 409 and "The audit changed since you opened this page" in page
+    assert "the selected frameworks are now: Industrial Strategy" in page
     assert list(audit.priority_frameworks.all()) == [industrial]
 
 
@@ -294,7 +298,7 @@ def _write_urls(audit, record_kind, record):
         (reverse("audits:edit_candidate_add", args=[audit.pk]), {"cluster": ClusterDefinition.objects.first().pk}),
         (reverse("audits:edit_anchor_pick", args=[audit.pk]),
          {"candidate": AnchorCandidate.objects.filter(region=audit.region).first().pk}),
-        (reverse("audits:edit_frameworks", args=[audit.pk]), {"frameworks": [], "started_from": ""}),
+        (reverse("audits:edit_frameworks", args=[audit.pk]), {"frameworks": [], "version": audit.version}),
         (reverse("audits:edit_summary", args=[audit.pk]), {"summary": "x", "version": audit.version}),
         (reverse("audits:edit_submit", args=[audit.pk]), {}),
     ]  # fmt: skip

@@ -8,8 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import AuditCluster, Score, ScoreRun
-from assessments.services import audit_changed, score_run_request
+from assessments.models import Score, ScoreRun
+from assessments.services.runs import score_run_request
+from audits.models import AuditCluster
+from audits.services import audit_changed
 from clusters.models import ClusterDefinition, ClusterOrganisation
 from core.models import RunStatus
 from regions.models import Region, RegionSet

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 
 from anchors.models import AnchorInstitution
-from assessments.models import AuditCluster, AuditStatus, ScoreRun
-from assessments.services import WorkflowError, audit_submit
+from assessments.models import ScoreRun
+from audits.models import AuditCluster, AuditStatus
+from audits.services import WorkflowError, audit_submit
 from core.models import StaleEdit
 from tests.conftest import require_service
 from tests.factories import AnchorFactory, AuditFactory, ClusterFactory, UserFactory
@@ -99,8 +100,8 @@ def test_two_saves_of_the_same_anchor_revision_keep_the_first_and_refuse_the_sec
 def test_two_confirmations_of_the_same_import_write_its_rows_once():
     from django.core.files.base import ContentFile
 
-    from assessments.imports import import_commit, import_preview
-    from assessments.models import ImportBatch, ImportStatus
+    from audits.imports import import_commit, import_preview
+    from audits.models import ImportBatch, ImportStatus
     from stakeholders.models import Stakeholder
 
     audit = AuditFactory()

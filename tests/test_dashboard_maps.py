@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Score
-from assessments.services import score_run_request
+from assessments.services.runs import score_run_request
 from regions.models import Region, RegionSet
 from tests.factories import AnchorFactory, AuditFactory, StakeholderFactory
 

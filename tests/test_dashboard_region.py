@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from assessments.models import AuditCluster, Score
-from assessments.services import score_run_request
+from assessments.models import Score
+from assessments.services.runs import score_run_request
+from audits.models import AuditCluster
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from dashboards.region import cluster_strength

@@ -10,14 +10,7 @@ from django.core.management.base import CommandError
 from anchors.models import AnchorInstitution
 from assessments.demo import organisation as demo_org
 from assessments.demo.loader import missing_reference_data
-from assessments.models import (
-    Audit,
-    AuditCluster,
-    MarketForecast,
-    PriorityFramework,
-    PriorityItem,
-    TrendRating,
-)
+from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, PriorityItem, TrendRating
 from clusters.models import ClusterOrganisation, MemberType
 from core.models import Membership, Organisation, Role
 from regions.models import RegionSet

@@ -10,7 +10,7 @@ from django.db import connections
 from django.urls import reverse
 
 from anchors.models import AnchorCandidate
-from assessments.models import Audit, AuditStatus, PriorityFramework
+from audits.models import Audit, AuditStatus, PriorityFramework
 from clusters.models import ClusterKind
 from core.models import Role
 from regions.models import RegionSetMembership

@@ -27,7 +27,7 @@ def scored():
     """us-states scored in-process, and a member with an audit of one state; made before the browser starts."""
     from django.core.management import call_command
 
-    from assessments.services import score_run_request
+    from assessments.services.runs import score_run_request
     from regions.models import Region, RegionSet
 
     if not RegionSet.objects.filter(slug="us-states").exists():  # a transactional test may have flushed it

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from assessments.models import AuditCluster, Score, ScoreRun
-from assessments.services import methodology_default
+from assessments.models import Score, ScoreRun
+from assessments.services.methodologies import methodology_default
+from audits.models import AuditCluster
 from core.models import Role, RunStatus
 from regions.models import RegionSetMembership
 from scoring.methodology import indicator_table

@@ -21,7 +21,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboards"
 @pytest.fixture
 def world():
     """us-states scored in-process, an officer's organisation with its own methodology and an audit of a state."""
-    from assessments.services import methodology_clone, methodology_default, score_run_request
+    from assessments.services.methodologies import methodology_clone, methodology_default
+    from assessments.services.runs import score_run_request
     from clusters.models import ClusterDefinition
     from regions.models import Region, RegionSet
 

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
-from assessments.models import AuditCluster, Scenario, Score, ScoreRun
+from assessments.models import Scenario, Score, ScoreRun
+from assessments.services import methodologies
+from audits.models import AuditCluster
 from core.models import Role, RunStatus
 from tests.conftest import assert_accessible_basics, signed_in_page
 from tests.factories import AuditFactory, ClusterFactory, MembershipFactory, OrganisationFactory, UserFactory
@@ -43,7 +44,7 @@ def world():
     organisation = OrganisationFactory(slug="e2e-scenario-agency", name="Scenario Development Agency")
     MembershipFactory(user=UserFactory(username="scenario-officer"), organisation=organisation, role=Role.OFFICER)
     audit = AuditFactory(organisation=organisation, title="Scenario region audit")
-    methodology = services.methodology_default()
+    methodology = methodologies.methodology_default()
     clusters = [ClusterFactory(code=f"E2E{n}", name=name) for n, name in enumerate(["Life sciences", "FinTech"])]
     for cluster in clusters:
         AuditCluster.objects.create(audit=audit, cluster=cluster)

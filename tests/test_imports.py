@@ -21,8 +21,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from anchors.models import AnchorInstitution
-from assessments import imports
-from assessments.models import AuditStatus, ImportBatch, ImportRow, ImportStatus
+from audits import imports
+from audits.models import AuditStatus, ImportBatch, ImportRow, ImportStatus
 from core import uploads
 from core.models import Role
 from regions.models import Dataset, EconomicObservation, IndustryCode, RegionSet
@@ -578,7 +578,7 @@ def _render_link(audit, role):
     class Request:
         membership = type("Membership", (), {"role": role})()
 
-    return render_to_string("assessments/imports/_link.html", {"audit": audit, "request": Request()})
+    return render_to_string("audits/imports/_link.html", {"audit": audit, "request": Request()})
 
 
 def test_the_audit_page_link_shows_only_to_members_who_can_import(audit):

@@ -20,8 +20,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from assessments.models import AuditCluster, ImportBatch, ImportKind, Score, ScoreRun
-from assessments.services import methodology_default
+from assessments.models import Score, ScoreRun
+from assessments.services.methodologies import methodology_default
+from audits.models import AuditCluster, ImportBatch, ImportKind
 from core.models import Role, RunStatus
 from tests.factories import (
     AnchorFactory,

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessments import scenarios, services
 from assessments.models import Methodology, Scenario, Score, ScoreRun
+from assessments.services import methodologies, scenarios
 from core.models import Role, RunStatus
 from tests.factories import MembershipFactory, UserFactory
 from tests.test_score_runs import massachusetts_audit, run_now, states  # noqa: F401 - fixtures
@@ -195,8 +195,8 @@ def test_another_organisation_gets_404(client, outsider, massachusetts_audit):
     assert client.get(reverse("dashboard_scenarios", args=[massachusetts_audit.pk])).status_code == 404
     assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 404
     assert client.post(reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk])).status_code == 404
-    mine = services.methodology_clone(
-        methodology=services.methodology_default(), organisation=massachusetts_audit.organisation
+    mine = methodologies.methodology_clone(
+        methodology=methodologies.methodology_default(), organisation=massachusetts_audit.organisation
     )
     assert client.get(reverse("dashboard_methodology_edit", args=[mine.pk])).status_code == 404
     assert mine.label not in client.get(reverse("dashboard_methodologies")).content.decode()
@@ -219,7 +219,7 @@ def _editor_form(spec, **changes):
 
 
 def test_the_shipped_methodology_is_read_only(client, reviewer):
-    default = services.methodology_default()
+    default = methodologies.methodology_default()
     client.force_login(reviewer)
     listing = client.get(reverse("dashboard_methodologies"))
     assert listing.status_code == 200 and default.label in listing.content.decode()
@@ -234,7 +234,7 @@ def test_the_shipped_methodology_is_read_only(client, reviewer):
 def test_clone_validate_and_revise_a_methodology(
     client, reviewer, massachusetts_audit, run_now, django_capture_on_commit_callbacks
 ):
-    default = services.methodology_default()
+    default = methodologies.methodology_default()
     client.force_login(reviewer)
     response = client.post(reverse("dashboard_methodology_clone", args=[default.pk]))
     clone = Methodology.objects.get(organisation=massachusetts_audit.organisation)
@@ -264,8 +264,8 @@ def test_clone_validate_and_revise_a_methodology(
 
 
 def test_viewers_cannot_clone_or_edit(client, member, organisation):
-    default = services.methodology_default()
-    mine = services.methodology_clone(methodology=default, organisation=organisation)
+    default = methodologies.methodology_default()
+    mine = methodologies.methodology_clone(methodology=default, organisation=organisation)
     client.force_login(member)
     assert b"Clone" not in client.get(reverse("dashboard_methodologies")).content
     assert client.post(reverse("dashboard_methodology_clone", args=[default.pk])).status_code == 403

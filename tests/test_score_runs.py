@@ -9,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from anchors.models import AnchorType
-from assessments import services
-from assessments.models import AuditCluster, Methodology, Score, ScoreRun
+from assessments.models import Methodology, Score, ScoreRun
 from assessments.reports.indicators import COLUMNS
+from assessments.services import ScoringError, methodologies, runs
+from audits import services as audit_services
+from audits.models import AuditCluster
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from regions.models import Region, RegionSet
@@ -33,7 +35,7 @@ def run_now(django_capture_on_commit_callbacks):
 
     def request(**kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            run, created = services.score_run_request(**kwargs)
+            run, created = runs.score_run_request(**kwargs)
         run.refresh_from_db()
         return run, created
 
@@ -85,7 +87,7 @@ def test_it_scores_a_whole_region_set_from_public_statistics(run_now, states):
 
 def test_it_returns_the_identical_run_instead_of_computing_again(run_now, states):
     first, _ = run_now(region_set=states, year=2025)
-    again, created = services.score_run_request(region_set=states, year=2025)
+    again, created = runs.score_run_request(region_set=states, year=2025)
     assert not created and again.pk == first.pk
     forced, created = run_now(region_set=states, year=2025, force=True)
     assert created and forced.pk != first.pk and forced.status == RunStatus.SUCCEEDED
@@ -93,8 +95,8 @@ def test_it_returns_the_identical_run_instead_of_computing_again(run_now, states
 
 def test_it_returns_the_queued_run_for_identical_inputs(states, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run, created = services.score_run_request(region_set=states, year=2025)
-        same, created_again = services.score_run_request(region_set=states, year=2025, force=True)
+        run, created = runs.score_run_request(region_set=states, year=2025)
+        same, created_again = runs.score_run_request(region_set=states, year=2025, force=True)
     assert created and not created_again and same.pk == run.pk
     assert len(callbacks) == 1  # one task enqueued, and only on commit
     assert ScoreRun.objects.filter(status=RunStatus.QUEUED).count() == 1
@@ -102,11 +104,11 @@ def test_it_returns_the_queued_run_for_identical_inputs(states, django_capture_o
 
 def test_it_lets_only_one_worker_claim_a_run(states, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        run, _ = services.score_run_request(region_set=states, year=2025)
+        run, _ = runs.score_run_request(region_set=states, year=2025)
     assert run.claim("worker-a")
     assert not ScoreRun.objects.get(pk=run.pk).claim("worker-b")
     assert ScoreRun.objects.get(pk=run.pk).worker == "worker-a"
-    untouched = services.score_run_execute(run_id=run.pk, worker="worker-b")
+    untouched = runs.score_run_execute(run_id=run.pk, worker="worker-b")
     assert untouched.status == RunStatus.RUNNING and not untouched.scores.exists()
 
 
@@ -130,7 +132,7 @@ def test_it_scores_an_audit_with_explanations_maturity_and_partner_strategy(run_
 def test_it_marks_scores_of_an_older_audit_version_stale(run_now, massachusetts_audit):
     run, _ = run_now(audit=massachusetts_audit)
     assert not run.is_stale
-    services.audit_changed(audit=massachusetts_audit)
+    audit_services.audit_changed(audit=massachusetts_audit)
     run.refresh_from_db()
     assert run.is_stale
     fresh, created = run_now(audit=massachusetts_audit)
@@ -149,8 +151,8 @@ def test_it_fails_clearly_when_the_audit_clusters_have_no_statistics(run_now, or
 
 def test_it_fans_large_runs_out_in_chunks_with_the_same_numbers(run_now, states, monkeypatch):
     inline, _ = run_now(region_set=states, year=2025)
-    monkeypatch.setattr(services, "FAN_OUT_WORK", 1)
-    monkeypatch.setattr(services, "CHUNK_WORK", 50 * 67 * 200 // 3 + 1)  # three chunks
+    monkeypatch.setattr(runs, "FAN_OUT_WORK", 1)
+    monkeypatch.setattr(runs, "CHUNK_WORK", 50 * 67 * 200 // 3 + 1)  # three chunks
     fanned, _ = run_now(region_set=states, year=2025, force=True)
     assert fanned.status == RunStatus.SUCCEEDED, fanned.error
     assert fanned.chunks_total == 3 and fanned.chunks_done == 3
@@ -166,31 +168,31 @@ def test_it_fans_large_runs_out_in_chunks_with_the_same_numbers(run_now, states,
 
 def test_the_reconciler_requeues_lost_runs_and_gives_up_after_the_attempts(states, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        queued, _ = services.score_run_request(region_set=states, year=2025)
+        queued, _ = runs.score_run_request(region_set=states, year=2025)
     long_ago = timezone.now() - timedelta(hours=1)
     ScoreRun.objects.filter(pk=queued.pk).update(updated_at=long_ago)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        counts = services.score_runs_reconcile(stuck_after_seconds=60)
+        counts = runs.score_runs_reconcile(stuck_after_seconds=60)
     assert counts["requeued"] == 1 and len(callbacks) == 1
 
     ScoreRun.objects.filter(pk=queued.pk).update(status=RunStatus.RUNNING, heartbeat_at=long_ago, attempts=1)
     with django_capture_on_commit_callbacks(execute=False):
-        counts = services.score_runs_reconcile(stuck_after_seconds=60)
+        counts = runs.score_runs_reconcile(stuck_after_seconds=60)
     assert counts["reset"] == 1 and ScoreRun.objects.get(pk=queued.pk).status == RunStatus.QUEUED
 
     ScoreRun.objects.filter(pk=queued.pk).update(
-        status=RunStatus.RUNNING, heartbeat_at=long_ago, attempts=services.MAX_ATTEMPTS
+        status=RunStatus.RUNNING, heartbeat_at=long_ago, attempts=runs.MAX_ATTEMPTS
     )
-    counts = services.score_runs_reconcile(stuck_after_seconds=60)
+    counts = runs.score_runs_reconcile(stuck_after_seconds=60)
     failed = ScoreRun.objects.get(pk=queued.pk)
     assert counts["failed"] == 1 and failed.status == RunStatus.FAILED and "worker lost" in failed.error
 
 
 def test_a_run_out_of_attempts_is_not_claimed_again(states, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        run, _ = services.score_run_request(region_set=states, year=2025)
-    ScoreRun.objects.filter(pk=run.pk).update(attempts=services.MAX_ATTEMPTS)
-    result = services.score_run_execute(run_id=run.pk)
+        run, _ = runs.score_run_request(region_set=states, year=2025)
+    ScoreRun.objects.filter(pk=run.pk).update(attempts=runs.MAX_ATTEMPTS)
+    result = runs.score_run_execute(run_id=run.pk)
     assert result.status == RunStatus.FAILED and "gave up" in result.error
 
 
@@ -225,20 +227,20 @@ def test_score_region_set_command_reports_the_run(capsys, django_capture_on_comm
 
 
 def test_methodologies_are_cloned_and_revised_as_new_versions(organisation, massachusetts_audit, run_now):
-    default = services.methodology_default()
-    mine = services.methodology_clone(methodology=default, organisation=organisation, name="Tuned")
+    default = methodologies.methodology_default()
+    mine = methodologies.methodology_clone(methodology=default, organisation=organisation, name="Tuned")
     assert mine.version == 1 and mine.parent == default and mine.organisation == organisation
     spec = mine.spec
     spec["axes"]["right_to_win"]["anchors"]["weight"] = 0.5
     run_now(audit=massachusetts_audit, methodology=mine)
-    revised = services.methodology_revise(methodology=mine, spec=spec)
+    revised = methodologies.methodology_revise(methodology=mine, spec=spec)
     assert revised.version == 2 and revised.parent == mine
     assert ScoreRun.objects.filter(methodology=revised, audit=massachusetts_audit).exists()
     spec["axes"]["right_to_win"]["anchors"]["weight"] = -1
     with pytest.raises(MethodologyError, match="must not be negative"):
-        services.methodology_revise(methodology=revised, spec=spec)
-    with pytest.raises(services.ScoringError, match="clone it first"):
-        services.methodology_revise(methodology=default, spec=default.spec)
+        methodologies.methodology_revise(methodology=revised, spec=spec)
+    with pytest.raises(ScoringError, match="clone it first"):
+        methodologies.methodology_revise(methodology=default, spec=default.spec)
     assert Methodology.objects.filter(organisation=organisation, name="Tuned").count() == 2
 
 

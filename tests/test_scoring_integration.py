@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from assessments import services
 from assessments.models import ScoreRun
+from assessments.services import runs
 from core.models import RunStatus
 from regions.models import RegionSet
 from tests.conftest import wait_until
@@ -31,7 +31,7 @@ def states(celery_worker_process):
 
 def _request(states, **kwargs):
     with transaction.atomic():
-        run, created = services.score_run_request(region_set=states, year=2016, trigger="integration", **kwargs)
+        run, created = runs.score_run_request(region_set=states, year=2016, trigger="integration", **kwargs)
     return run
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from anchors.models import AnchorInstitution
-from assessments.models import Audit, Methodology
+from assessments.models import Methodology
+from audits.models import Audit
 from clusters.models import ClusterDefinition
 from core.models import Role
 from stakeholders.models import Partnership, Stakeholder

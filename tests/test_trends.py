@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Score
-from assessments.services import score_run_request
+from assessments.services.runs import score_run_request
 from clusters.models import ClusterDefinition
 from regions.models import EconomicObservation, Region, RegionSet
 from regions.selectors import employment_over_years

@@ -7,18 +7,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from anchors.models import AnchorInstitution
-from assessments.models import (
-    Audit,
-    AuditCluster,
-    AuditStatus,
-    MarketForecast,
-    PriorityFramework,
-    Score,
-    ScoreRun,
-    TrendRating,
-)
-from assessments.services import WorkflowError, methodology_default
-from assessments.versions import audit_compare, audit_copy_to_year, audit_new_version, lineage, lineage_label
+from assessments.models import Score, ScoreRun
+from assessments.services.methodologies import methodology_default
+from audits.models import Audit, AuditCluster, AuditStatus, MarketForecast, PriorityFramework, TrendRating
+from audits.services import WorkflowError
+from audits.versions import audit_compare, audit_copy_to_year, audit_new_version, lineage, lineage_label
 from clusters.models import ClusterOrganisation
 from core.models import RunStatus
 from stakeholders.models import Partnership, Stakeholder

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from anchors.models import AnchorCandidate
-from assessments.models import AuditCluster, AuditStatus, MarketForecast, TrendRating
+from audits.models import AuditCluster, AuditStatus, MarketForecast, TrendRating
 from clusters.models import ClusterKind, ClusterMember, ClusterOrganisation, ClusterRelatedness, ClusterScope
 from core.middleware import SESSION_KEY
 from core.models import Role

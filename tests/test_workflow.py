@@ -6,7 +6,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from assessments.models import AuditCluster, AuditStatus, ScoreRun
+from assessments.models import ScoreRun
+from audits.models import AuditCluster, AuditStatus
 from core.models import Membership, Role
 from tests.factories import AuditFactory, ClusterFactory, MembershipFactory, UserFactory
 
@@ -179,7 +180,8 @@ def test_an_audit_without_candidate_clusters_cannot_be_submitted(client, organis
     response = post(client, "submit", empty)
     empty.refresh_from_db()
     assert empty.status == AuditStatus.DRAFT
-    assert messages_of(response) == ["Add at least one candidate cluster before submitting the audit for review."]
+    assert messages_of(response) == [empty.unscoreable_reason]
+    assert "Add at least one candidate cluster" in empty.unscoreable_reason
 
 
 # --- Editable, locked ---------------------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def panel(audit, user):
     request.user = user
     request.membership = Membership.objects.filter(user=user, organisation=audit.organisation).first()
     request.organisation = audit.organisation
-    return render_to_string("assessments/workflow/_actions.html", {"audit": audit, "request": request}, request)
+    return render_to_string("audits/workflow/_actions.html", {"audit": audit, "request": request}, request)
 
 
 def test_the_panel_shows_each_role_only_the_actions_it_may_take(organisation, audit):

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from assessments.models import Audit, AuditStatus, Quadrant, Scenario, Score, ScoreRun
+from assessments.models import Quadrant, Scenario, Score, ScoreRun
 from assessments.selectors import current_score_runs
 from core.api.filtering import IdFilter, YearFilter
 from core.models import RunStatus
@@ -66,23 +66,6 @@ class RunFilter(django_filters.FilterSet):
     class Meta:
         model = ScoreRun
         fields = ["region_set", "year", "methodology", "methodology_version", "audit", "scenario", "status"]
-
-
-class AuditFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=AuditStatus.choices)
-    year = YearFilter()
-    region = IdFilter(field_name="region_id")
-    region_set = django_filters.CharFilter(field_name="region_set__slug")
-
-    class Meta:
-        model = Audit
-        fields = ["status", "year", "region", "region_set"]
-
-
-class AssetFilter(django_filters.FilterSet):
-    """``?audit=<id>`` on anchors, stakeholders, partnerships and candidate clusters."""
-
-    audit = IdFilter(field_name="audit_id")
 
 
 class ScenarioFilter(django_filters.FilterSet):

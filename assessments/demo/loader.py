@@ -15,14 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
 
 from anchors.models import AnchorCandidate, AnchorInstitution
-from assessments.models import (
-    Audit,
-    AuditCluster,
-    MarketForecast,
-    PriorityFramework,
-    PriorityItem,
-    TrendRating,
-)
+from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, PriorityItem, TrendRating
 from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
 from core.models import Membership, Organisation
 from regions.models import Region, RegionSet

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -69,3 +69,19 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     return JsonResponse(SERVER_ERROR, status=500)
+
+
+def form_errors(form):
+    """A Django form's errors as the API's field errors (whole-form ones under ``non_field_errors``)."""
+    return serializers.ValidationError(
+        {
+            ("non_field_errors" if name == "__all__" else name): [m["message"] for m in messages]
+            for name, messages in form.errors.get_json_data().items()
+        }
+    )
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource changed or is in a state that does not allow this."
+    default_code = "conflict"

@@ -7,8 +7,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from assessments import services
-from assessments.models import AuditCluster, Scenario, Score, ScoreRun
+from assessments.models import Scenario, Score, ScoreRun
+from assessments.services import methodologies
+from audits.models import AuditCluster
 from clusters.models import ClusterDefinition
 from core.api.throttling import CallerRateThrottle
 from core.models import RunStatus
@@ -102,7 +103,7 @@ def world(organisation, other_organisation):
     massachusetts = Region.objects.get(scheme="us-state", code="25")
     california = Region.objects.get(scheme="us-state", code="06")
     clusters = list(ClusterDefinition.objects.filter(kind="benchmark", code__in=["5", "13", "6"]).order_by("code"))
-    methodology = services.methodology_default()
+    methodology = methodologies.methodology_default()
     public = _succeeded_run(region_set=states, year=2016, methodology=methodology)
     _scores(public, massachusetts, clusters, base=40.0)
     _scores(public, california, clusters, base=55.0)

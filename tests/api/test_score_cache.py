@@ -6,7 +6,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from assessments import score_cache, services
+from assessments import score_cache
+from audits import services as audit_services
 from regions.models import Region
 from tests.api.conftest import _scores, _succeeded_run
 
@@ -49,7 +50,7 @@ def test_an_organisation_never_gets_another_organisations_cached_page(world, api
 
 
 def _stale(world):
-    services.audit_changed(audit=world["mine"].audit)
+    audit_services.audit_changed(audit=world["mine"].audit)
     return lambda rows: all(row["stale"] for row in rows if row["run"] == world["mine"].run.pk)
 
 

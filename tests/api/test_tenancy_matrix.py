@@ -114,6 +114,6 @@ def test_server_set_fields_are_ignored_on_create(world, api):
     assert response.status_code == 201
     data = response.json()
     assert data["status"] == "draft" and data["version"] == 1
-    from assessments.models import Audit
+    from audits.models import Audit
 
     assert Audit.objects.get(pk=data["id"]).organisation == mine.organisation

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.demo import organisation
 from assessments.demo.loader import ReferenceDataMissing, demo_load
-from assessments.services import ScoringError, score_run_request
+from assessments.services import ScoringError
+from assessments.services.runs import score_run_request
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from assessments.services import score_runs_reconcile
+from assessments.services.runs import score_runs_reconcile
 
 
 class Command(BaseCommand):

@@ -3,8 +3,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.management.commands.score_region_set import report_run
-from assessments.models import Audit, Methodology
-from assessments.services import ScoringError, score_run_request
+from assessments.models import Methodology
+from assessments.services import ScoringError
+from assessments.services.runs import score_run_request
+from audits.models import Audit
 
 
 class Command(BaseCommand):

@@ -3,7 +3,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Methodology, ScoreRun
-from assessments.services import ScoringError, methodology_default, score_run_request
+from assessments.services import ScoringError
+from assessments.services.methodologies import methodology_default
+from assessments.services.runs import score_run_request
 from core.models import RunStatus
 from regions.models import RegionSet
 
