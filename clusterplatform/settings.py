@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "audits",
     "assessments",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.demo import organisation
-from assessments.demo.loader import ReferenceDataMissing, demo_load
 from assessments.services import ScoringError
 from assessments.services.runs import score_run_request
+from demo import organisation
+from demo.loader import ReferenceDataMissing, demo_load
 
 
 class Command(BaseCommand):

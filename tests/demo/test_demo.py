@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from anchors.models import AnchorInstitution
-from assessments.demo import organisation as demo_org
-from assessments.demo.loader import missing_reference_data
 from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, PriorityItem, TrendRating
 from clusters.models import ClusterOrganisation, MemberType
 from core.models import Membership, Organisation, Role
+from demo import organisation as demo_org
+from demo.loader import missing_reference_data
 from regions.models import RegionSet
 from stakeholders.models import Partnership, Stakeholder
 
