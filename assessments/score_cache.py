@@ -20,7 +20,11 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.http import quote_etag
 
+from assessments.models import Methodology, ScoreRun
+from clusters.models import ClusterDefinition
 from core.models import RunStatus
+from regions.models import Region, RegionSet
+from regions.signals import reference_data_changed
 
 GENERATION_KEY = "api:scores:generation"
 
@@ -89,11 +93,6 @@ def _run_saved(sender, instance, **kwargs):
 
 def connect():
     """Receivers for the models a listing reads (called from ``AssessmentsConfig.ready``)."""
-    from assessments.models import Methodology, ScoreRun
-    from clusters.models import ClusterDefinition
-    from regions.models import Region, RegionSet
-    from regions.signals import reference_data_changed
-
     post_save.connect(_run_saved, sender=ScoreRun, dispatch_uid="score-cache-save-ScoreRun")
     for model in (Methodology, Region, RegionSet, ClusterDefinition):
         post_save.connect(_changed, sender=model, dispatch_uid=f"score-cache-save-{model.__name__}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
+from assessments.indicators import format_indicator, indicator
 from assessments.models import Quadrant, Score, ScoreRun
 from audits.models import Audit
 from core.models import RunStatus
@@ -21,81 +22,8 @@ from stakeholders.models import StakeholderGroup
 # Scores: the audit's runs, the latest succeeded run's scores, one score's explanation, run-level results
 # --------------------------------------------------------------------------------------------------------
 
-# How each indicator's raw value reads: (kind, unit). Kinds: ``ratio`` (2 decimals), ``share`` (0–1 as %),
-# ``rate`` (a yearly change as %/yr), ``points`` (a yearly difference in percentage points), ``index`` (0–1,
-# 2 decimals), ``count`` (a number with thousands separators), ``stars`` (out of 5).
-INDICATOR_FORMATS = {
-    "lq": ("ratio", ""),
-    "scale": ("share", " of national jobs"),
-    "competitive_shift": ("share", " of start jobs"),
-    "cagr": ("rate", "/yr"),
-    "relatedness_density": ("share", ""),
-    "related_strength": ("ratio", ""),
-    "anchor_strength": ("index", " / 1"),
-    "asset_proximity": ("index", " / 1"),
-    "ecosystem_completeness": ("index", " / 1"),
-    "collaboration_density": ("share", ""),
-    "cross_sector_share": ("share", ""),
-    "largest_component_share": ("share", ""),
-    "talent": ("count", " per 10k jobs"),
-    "innovation": ("count", " per 10k jobs"),
-    "research_intensity": ("count", "k per job"),
-    "national_growth": ("rate", "/yr"),
-    "industry_mix": ("points", " pp/yr"),
-    "projected_growth": ("rate", "/yr"),
-    "job_quality": ("ratio", "× avg wage"),
-    "priority_alignment": ("share", ""),
-    "trend_score": ("stars", " / 5"),
-    "investment_momentum": ("rate", " y/y"),
-}
-
-# What would give a missing indicator a value, in the words of the audit pages.
-INDICATOR_HINTS = {
-    "lq": "employment statistics for this region and cluster",
-    "scale": "employment statistics for this region and cluster",
-    "competitive_shift": "statistics for the start of the growth window in this peer group",
-    "cagr": "statistics for the start of the growth window in this peer group",
-    "relatedness_density": "employment statistics for the related clusters",
-    "related_strength": "employment statistics for the related clusters",
-    "anchor_strength": "record anchor institutions tied to this cluster",
-    "asset_proximity": "give the cluster's anchors and stakeholders a location",
-    "ecosystem_completeness": "record stakeholders tied to this cluster, ideally in all five groups",
-    "collaboration_density": "record partnerships between the cluster's anchors and stakeholders",
-    "cross_sector_share": "record partnerships between the cluster's anchors and stakeholders",
-    "largest_component_share": "record partnerships between the cluster's anchors and stakeholders",
-    "talent": "enter relevant graduates a year for this candidate cluster",
-    "innovation": "enter patents a year for this candidate cluster",
-    "research_intensity": "enter research spend for this candidate cluster",
-    "national_growth": "national statistics over a growth window for this classification",
-    "industry_mix": "national statistics over a growth window for this classification",
-    "projected_growth": "add a sourced market forecast for this cluster",
-    "job_quality": "wage statistics for this cluster",
-    "priority_alignment": "select priority frameworks that include this cluster",
-    "trend_score": "rate this cluster against the trend themes (1–5, with evidence)",
-    "investment_momentum": "enter the year-on-year change in investment for this candidate cluster",
-}
-
 GROUP_LABELS = {"talent_innovation": "Talent & innovation", "market_growth": "Market growth"}
 AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
-
-
-def format_indicator(key, value):
-    """An indicator's raw value in words and units, e.g. ``1.79``, ``3.7%``, ``+2.4%/yr``, ``3.8 / 5``."""
-    if value is None or value != value:
-        return "—"
-    kind, unit = INDICATOR_FORMATS.get(key, ("ratio", ""))
-    if kind == "share":
-        percent = value * 100
-        return f"{percent:,.{2 if abs(percent) < 1 and percent else 1}f}%{unit}"
-    if kind == "rate":
-        return f"{value * 100:+,.1f}%{unit}".replace("-", "−")
-    if kind == "points":
-        return f"{value * 100:+,.1f}{unit}".replace("-", "−")
-    if kind == "count":
-        return f"{value:,.{0 if abs(value) >= 100 else 1}f}{unit}"
-    if kind == "stars":
-        return f"{value:.1f}{unit}"
-    return f"{value:,.2f}{unit}"
 
 
 @dataclass
@@ -187,14 +115,14 @@ def audit_scores(*, user, organisation, audit):
 
     At most three queries (none when ``audit`` comes from :func:`audit_page_queryset` and was never scored).
     """
-    runs = score_run_queryset(user=user, organisation=organisation).filter(audit=audit).order_by("-created_at", "-pk")
+    runs = score_run_queryset(user=user, organisation=organisation).of_audit(audit).order_by("-created_at", "-pk")
     if hasattr(audit, "latest_run_id"):  # read with the audit (``audit_page_queryset``)
         run = runs.filter(pk=audit.latest_run_id).first() if audit.latest_run_id else None
     else:
         run = runs.first()
     if run is None:
         return AuditScores(audit=audit)
-    scored_run = run if run.status == RunStatus.SUCCEEDED else runs.filter(status=RunStatus.SUCCEEDED).first()
+    scored_run = run if run.status == RunStatus.SUCCEEDED else runs.latest_succeeded()
     if scored_run is None:
         return AuditScores(audit=audit, run=run)
     scores = [
@@ -357,7 +285,7 @@ def score_explanation(*, score):
                 "driver": "up" if row["indicator"] in up else "down" if row["indicator"] in down else "",
             }
             if row["normalised"] is None:
-                row["hint"] = INDICATOR_HINTS.get(row["indicator"], "data for this indicator")
+                row["hint"] = indicator(row["indicator"]).fed_by
                 missing.append(row)
             else:
                 rows.append(row)

@@ -8,27 +8,11 @@ organisation actually scores with.
 
 from dataclasses import dataclass, field
 
+from assessments.indicators import fed_by_check
 from scoring.methodology import indicator_table
 
 GROUPS = ("corporate", "capital", "government", "academia", "entrepreneurship")
 AXIS_LABELS = {"right_to_win": "right to win", "want_to_win": "want to win"}
-
-# Step slug → the indicators (by methodology key) each check feeds.
-FEEDS = {
-    "candidates": (),
-    "anchors": ("anchor_strength",),
-    "located": ("asset_proximity",),
-    "groups": ("ecosystem_completeness",),
-    "partnerships": ("collaboration_density", "cross_sector_share", "largest_component_share"),
-    "talent": ("talent",),
-    "innovation": ("innovation", "research_intensity"),
-    "investment": ("investment_momentum",),
-    "organisation": (),
-    "forecast": ("projected_growth",),
-    "frameworks": ("priority_alignment",),
-    "priority": ("priority_alignment",),
-    "ratings": ("trend_score",),
-}
 
 
 @dataclass(frozen=True)
@@ -150,7 +134,7 @@ def _adds(feeds, shares):
 
 
 def _check(key, step, label, done, status, to_add, shares, adds=None):
-    text, share = _adds(FEEDS.get(key, ()), shares)
+    text, share = _adds(fed_by_check(key), shares)
     return Check(key, step, label, bool(done), status, to_add, adds if adds is not None else text, share)
 
 

@@ -20,6 +20,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
@@ -708,11 +712,6 @@ def template_xlsx(*, kind, audit):
     Every text cell is written as a string through ``safe_cell`` (never a formula); list columns get a
     drop-down of their allowed values where Excel can hold it.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     importer = importer_for(kind=kind, audit=audit)
     helps = importer.column_help()
     workbook = Workbook()

@@ -32,7 +32,7 @@ def audit_queryset(*, user, organisation):
 
 def audit_page_queryset(*, user, organisation):
     """``audit_queryset`` with the id of each audit's latest score run, so a never-scored audit costs no query."""
-    latest = ScoreRun.objects.filter(audit=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    latest = ScoreRun.objects.of_audit(OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
     return audit_queryset(user=user, organisation=organisation).annotate(latest_run_id=Subquery(latest))
 
 

@@ -28,7 +28,6 @@ from assessments.models import Score, ScoreRun
 from audits.models import Audit, AuditCluster, AuditStatus, MarketForecast, TrendRating
 from audits.services import WorkflowError
 from clusters.models import ClusterOrganisation
-from core.models import RunStatus
 from stakeholders.models import Partnership, Stakeholder
 
 # Fields never copied or compared: identity, ownership, timestamps and the optimistic-locking counter.
@@ -394,13 +393,8 @@ _KEYS = {
 
 
 def latest_scored_run(audit):
-    """The audit's latest succeeded run (stale or not), or ``None``."""
-    return (
-        ScoreRun.objects.filter(audit=audit, status=RunStatus.SUCCEEDED)
-        .select_related("methodology")
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+    """The audit's latest succeeded run of its own (stale or not; never a scenario's), or ``None``."""
+    return ScoreRun.objects.of_audit(audit).select_related("methodology").latest_succeeded()
 
 
 def _candidate_scores(run, audit):

@@ -2,9 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.defaults import page_not_found, server_error
+
+from core.api.errors import json_not_found, json_server_error
+from core.health import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("api/", include(("clusterplatform.api_router", "api"))),
     path("accounts/", include("core.urls")),
     path("accounts/organisation/", include("integrations.urls")),
@@ -17,18 +22,10 @@ urlpatterns = [
 
 def handler404(request, exception=None):
     """Unknown URLs under /api/ answer in the API's error shape; the site's pages keep Django's 404 page."""
-    from django.views.defaults import page_not_found
-
-    from core.api.errors import json_not_found
-
     if request.path.startswith("/api/"):
         return json_not_found(request, exception)
     return page_not_found(request, exception)
 
 
 def handler500(request):
-    from django.views.defaults import server_error
-
-    from core.api.errors import json_server_error
-
     return json_server_error(request) if request.path.startswith("/api/") else server_error(request)

@@ -9,7 +9,7 @@ from django.db import models
 
 def _member_organisation_ids(user, organisation=None):
     """The ids of the organisations ``user`` may read, narrowed to ``organisation`` if given."""
-    from core.models import Membership
+    from core.models import Membership  # here, not at the top: core.models imports this module
 
     memberships = Membership.objects.filter(user_id=user.pk)
     if organisation is not None:

@@ -1,6 +1,7 @@
 """Writes for tenancy: creating organisations and managing members. Commands and views call these."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
@@ -33,8 +34,6 @@ def membership_set(*, organisation, username, role, password=None, email=""):
     user_model = get_user_model()
     user, user_created = user_model.objects.get_or_create(username=username, defaults={"email": email})
     if password is not None:
-        from django.contrib.auth.password_validation import validate_password
-
         validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -75,8 +74,6 @@ def membership_add(*, organisation, username, role, password=None, email=""):
     An existing user's password is never set here: their account may belong to other organisations too.
     Returns ``(membership, user_created)``.
     """
-    from django.contrib.auth.password_validation import validate_password
-
     if role not in Role.values:
         raise ValidationError(f"Unknown role '{role}'; choose one of {', '.join(Role.values)}.")
     user_model = get_user_model()

@@ -10,11 +10,14 @@ Used by the audit imports (``assessments.imports``); nothing here knows about au
 """
 
 import csv
+import datetime
 import io
 import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+
+from openpyxl.reader.excel import ExcelReader
 
 MB = 1024 * 1024
 
@@ -287,8 +290,6 @@ def open_workbook(data, budget):
     openpyxl opens the archive itself; its reader is given the bounded archive instead. defusedxml, when
     installed, is used by openpyxl automatically (entity expansion, external entities).
     """
-    from openpyxl.reader.excel import ExcelReader
-
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False, keep_vba=False)
     reader.archive = BoundedZipFile(io.BytesIO(data), budget)
     reader.valid_files = reader.archive.namelist()
@@ -298,8 +299,6 @@ def open_workbook(data, budget):
 
 def cell_text(value):
     """A spreadsheet value as the text a user would have typed ("4000" for 4000.0, ISO dates)."""
-    import datetime
-
     if value is None:
         return ""
     if isinstance(value, bool):

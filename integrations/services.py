@@ -121,6 +121,11 @@ def webhook_toggle(*, webhook):
     return webhook
 
 
+def webhook_delete(*, webhook):
+    """Delete a webhook and its delivery log; deliveries being sent finish against a row that is gone."""
+    webhook.delete()
+
+
 def webhooks_notify(*, organisation_id, event, event_id, data):
     """Queue ``event`` for every active webhook of the organisation; the same ``event_id`` is queued once."""
     payload = {"event": event, "event_id": event_id, "created_at": timezone.now().isoformat(), "data": data}

@@ -192,7 +192,7 @@ def webhook_delete(request, pk):
     require_admin(request)
     webhook = _webhook_or_404(request, pk)
     url = webhook.url
-    webhook.delete()
+    services.webhook_delete(webhook=webhook)
     messages.success(request, f"Deleted the webhook to {url} and its delivery log.")
     return redirect("integrations:webhooks")
 

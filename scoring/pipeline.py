@@ -12,7 +12,11 @@ import numpy as np
 import pandas as pd
 
 from scoring import composite
+from scoring.assets import asset_indicators
 from scoring.economic import economic_indicators
+from scoring.market import market_indicators
+from scoring.maturity import maturity_stage
+from scoring.partners import partner_strategy
 
 STRONG_FLAGS = ("strong", "strong10", "significant", "qualifying")
 
@@ -56,9 +60,6 @@ def composite_inputs(economics, national_growth=None, national_overall=None):
 
 def _audit_indicators(audit, economics):
     """Asset and market indicators for the audited region's candidate clusters (rows of that region only)."""
-    from scoring.assets import asset_indicators
-    from scoring.market import market_indicators
-
     region = audit.region_code
     regional = economics.xs(region, level="region") if region in economics.index.get_level_values(0) else None
     employment = (
@@ -86,8 +87,6 @@ def _audit_indicators(audit, economics):
 
 
 def _maturity(audit, economics, assets):
-    from scoring.maturity import maturity_stage
-
     out = []
     for body in audit.cluster_organisations:
         groups = set(body["facts"].get("member_types") or [])
@@ -111,8 +110,6 @@ def _groups_present(assets, cluster):
 
 
 def _partner_strategy(audit, related):
-    from scoring.partners import partner_strategy
-
     anchors = audit.anchors.assign(sector="")[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]
     stakeholders = audit.stakeholders[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]
     parties = pd.concat([anchors, stakeholders], ignore_index=True)

@@ -7,9 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import RequestFactory
-
-from core.health import health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,8 +56,8 @@ def test_it_defaults_to_sqlite_and_in_process_tasks():
 
 
 @pytest.mark.django_db
-def test_it_reports_health():
-    response = health(RequestFactory().get("/health/"))
-    body = json.loads(response.content)
+def test_it_reports_health_at_the_documented_address(client):
+    response = client.get("/health/")
+    body = response.json()
     assert response.status_code == 200
     assert body["checks"]["database"] == "ok" and body["checks"]["cache"] == "ok"

@@ -2,7 +2,6 @@
 
 from assessments.models import Score, ScoreRun
 from core.exports import write_csv
-from core.models import RunStatus
 
 COLUMNS = [
     "region_code", "region_name", "cluster_code", "cluster_name", "employment", "establishments", "lq", "strong",
@@ -18,12 +17,10 @@ class NoRun(LookupError):
 
 def latest_region_set_run(*, region_set, year, methodology=None):
     """The latest succeeded run over the whole region set (not an audit's) for ``year``."""
-    runs = ScoreRun.objects.filter(
-        region_set=region_set, year=year, audit__isnull=True, scenario__isnull=True, status=RunStatus.SUCCEEDED
-    )
+    runs = ScoreRun.objects.of_region_set(region_set, year).select_related("methodology")
     if methodology is not None:
         runs = runs.filter(methodology=methodology)
-    run = runs.select_related("methodology").order_by("-finished_at").first()
+    run = runs.latest_succeeded()
     if run is None:
         raise NoRun(f"No succeeded run for {region_set.slug} in {year}: run score_region_set first.")
     return run

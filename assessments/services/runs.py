@@ -98,7 +98,7 @@ def score_run_request(
         if active:
             return active, False
         if not force:
-            done = existing.filter(status=RunStatus.SUCCEEDED, is_stale=False).order_by("-finished_at").first()
+            done = existing.filter(is_stale=False).latest_succeeded()
             if done:
                 return done, False
         run = ScoreRun.objects.create(
@@ -526,9 +526,10 @@ def rescore_after_reference_change(*, slugs):
     seen = set()
     requested = 0
     for run in (
-        ScoreRun.objects.filter(status=RunStatus.SUCCEEDED, is_stale=False)
+        ScoreRun.objects.succeeded()
+        .filter(is_stale=False)
         .select_related("region_set", "methodology", "audit", "scenario")
-        .order_by("-finished_at")
+        .newest_first()
     ):
         key = (run.region_set_id, run.year, run.methodology_id, run.audit_id, run.scenario_id)
         if key in seen:

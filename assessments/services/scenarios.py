@@ -9,7 +9,6 @@ from django.db import transaction
 from assessments.models import Scenario, Score, ScoreRun
 from assessments.services import ScoringError, methodologies, runs
 from audits.models import AuditCluster
-from core.models import RunStatus
 from scoring import overrides as engine_overrides
 from scoring.overrides import OverrideError
 
@@ -46,11 +45,7 @@ def apply_to_run(run, panel, audit, spec):
 
 def baseline_run(audit):
     """The audit's latest succeeded run without a scenario (the "before" of every scenario), or None."""
-    return (
-        ScoreRun.objects.filter(audit=audit, scenario=None, status=RunStatus.SUCCEEDED)
-        .order_by("is_stale", "-finished_at")
-        .first()
-    )
+    return ScoreRun.objects.of_audit(audit).latest_succeeded()
 
 
 def candidate_codes(audit):

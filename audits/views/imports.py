@@ -131,6 +131,16 @@ def _error_summary(batch):
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
+def _preview_row(row, columns):
+    """One staged row as the preview table shows it: each cell with its errors, and the row's own errors."""
+    return {
+        "line": row.line,
+        "cells": [(column, row.data.get(column, ""), row.errors.get(column, [])) for column in columns],
+        "row_errors": row.errors.get(imports.ROW, []),
+        "has_errors": bool(row.errors),
+    }
+
+
 @login_required
 def import_preview(request, pk, batch_id):
     """The staged rows with their errors by cell, the counts, and confirm / cancel."""
@@ -147,17 +157,7 @@ def import_preview(request, pk, batch_id):
         "batch": batch,
         "columns": importer.columns,
         "page": page,
-        "table": [
-            {
-                "line": row.line,
-                "cells": [
-                    (column, row.data.get(column, ""), row.errors.get(column, [])) for column in importer.columns
-                ],
-                "row_errors": row.errors.get(imports.ROW, []),
-                "has_errors": bool(row.errors),
-            }
-            for row in page
-        ],
+        "table": [_preview_row(row, importer.columns) for row in page],
         "only_errors": only_errors,
         "valid_count": batch.row_count - batch.error_count,
         "summary": _error_summary(batch) if batch.error_count else [],
