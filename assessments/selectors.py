@@ -244,11 +244,14 @@ def run_results(*, run, clusters):
 
 
 def audit_score(*, audit, score_id):
-    """One score of one of the audit's runs with its run, methodology and cluster, or ``Score.DoesNotExist``.
+    """One score of one of the audit's own runs (never a scenario's) with its run, methodology and cluster, or
+    ``Score.DoesNotExist``.
 
     ``audit`` must come from :func:`audit_queryset`, so visibility has already been checked.
     """
-    return Score.objects.select_related("run", "run__methodology", "cluster").get(run__audit=audit, pk=score_id)
+    return Score.objects.select_related("run", "run__methodology", "cluster").get(
+        run__in=ScoreRun.objects.of_audit(audit), pk=score_id
+    )
 
 
 @dataclass

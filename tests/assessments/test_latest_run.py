@@ -4,15 +4,16 @@ runs never include its scenarios' (the scores page, the edition comparison and t
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Scenario, ScoreRun
+from assessments.models import Scenario, Score, ScoreRun
 from assessments.selectors import audit_scores
 from assessments.services.methodologies import methodology_default
 from assessments.services.scenarios import baseline_run
 from audits.versions import latest_scored_run
 from core.models import RunStatus
-from tests.factories import AuditFactory
+from tests.factories import AuditFactory, ClusterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,16 @@ def test_an_audits_latest_run_is_never_one_of_its_scenarios(audit, owner):
 def test_a_region_sets_runs_exclude_audits(audit):
     _run(audit, minutes_ago=1)
     assert ScoreRun.objects.of_region_set(audit.region_set).latest_succeeded() is None
+
+
+def test_the_audits_explanation_page_never_opens_a_scenarios_score(audit, owner, client):
+    scenario = Scenario.objects.create(organisation=audit.organisation, audit=audit, name="Add a lab")
+    scenario_run = _run(audit, minutes_ago=1, scenario=scenario)
+    score = Score.objects.create(
+        run=scenario_run, region=audit.region, cluster=ClusterFactory(), right_to_win=50, want_to_win=50
+    )
+    client.force_login(owner)
+
+    response = client.get(reverse("audits:score_explain", args=[audit.pk, score.pk]))
+
+    assert response.status_code == 404
