@@ -16,6 +16,7 @@ urlpatterns = [
     path("regions/", include("regions.urls")),
     path("clusters/", include("clusters.urls")),
     path("audits/", include("audits.urls")),
+    path("", include("assessments.urls")),
     path("", include("dashboards.urls")),
 ]
 

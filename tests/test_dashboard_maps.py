@@ -69,10 +69,12 @@ def test_choropleth_covers_every_region_with_a_value(member_client, run):
     assert len(data[0]["locations"]) > 40
 
 
-def test_choropleth_offers_methodology_indicators_and_falls_back_on_unknown_ones(member_client, run):
+def test_choropleth_offers_methodology_indicators_and_names_unknown_choices(member_client, run):
     url = reverse("dashboard_choropleth", args=["us-states"])
     response = member_client.get(url, {"indicator": "nonsense", "cluster": "nope", "sort": "name"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.context["errors"] == ["No cluster “nope” was scored in this run.", "Unknown indicator “nonsense”."]
+    assert 'data-testid="form-errors"' in response.content.decode()
     keys = [key for key, _, _ in response.context["choices"]]
     assert keys[:4] == ["right_to_win", "want_to_win", "lq", "employment"]
     assert len(keys) > 4
@@ -91,8 +93,11 @@ def test_choropleth_queries_do_not_grow_with_the_region_set(member_client, run):
     url = reverse("dashboard_choropleth", args=["us-states"])
     member_client.get(url)
     with CaptureQueriesContext(connection) as queries:
-        member_client.get(url, {"indicator": "lq"})
+        response = member_client.get(url, {"indicator": "lq"})
     assert len(queries) <= 12
+    assert response.status_code == 200 and response.context["indicator"][0] == "lq"
+    data, _ = figure_json(response.content.decode(), "choropleth")
+    assert len(data[0]["locations"]) == response.context["mapped_count"] > 40
 
 
 def test_audit_points_page_and_tenancy(client, member, outsider, organisation, run):

@@ -8,7 +8,7 @@ from assessments.services.runs import score_run_request
 from audits.models import AuditCluster
 from clusters.models import ClusterDefinition
 from core.models import RunStatus
-from dashboards.region import cluster_strength
+from dashboards.selectors import cluster_strength
 from regions.models import Region, RegionSet
 from tests.factories import AnchorFactory, AuditFactory, PartnershipFactory, StakeholderFactory
 
@@ -141,14 +141,25 @@ def test_the_region_dashboard_runs_a_constant_number_of_queries(
     massachusetts = Region.objects.get(scheme="us-state", code="25")
     with django_assert_max_num_queries(12):
         response = member_client.get(reverse("dashboard_region", args=[massachusetts.pk, "us-states"]))
+    assert response.status_code == 200
+    assert response.context["dashboard"].run == public_run
     assert len(response.context["dashboard"].scores) == 67
+    content = response.content.decode()
+    assert 'id="quadrant-chart"' in content and 'data-testid="cluster-table"' in content
 
 
 def test_the_audit_pages_run_a_constant_number_of_queries(member_client, audit, scored, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
-        member_client.get(reverse("dashboard_audit", args=[audit.pk]))
+        dashboard = member_client.get(reverse("dashboard_audit", args=[audit.pk]))
+    assert dashboard.status_code == 200 and dashboard.context["dashboard"].run == scored
+    assert 'id="quadrant-chart"' in dashboard.content.decode()
+    score = biopharma_score(scored)
     with django_assert_max_num_queries(16):
-        member_client.get(reverse("dashboard_score", args=[biopharma_score(scored).pk]))
+        page = member_client.get(reverse("dashboard_score", args=[score.pk]))
+    assert page.status_code == 200 and page.context["score"] == score
+    assert (
+        'id="contributions-right-to-win"' in page.content.decode() and 'id="partner-network"' in page.content.decode()
+    )
 
 
 def test_cluster_strength_is_the_strong_share_of_traded_employment(public_run):

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboards.charts import FONT, GROUP_COLOURS, base_layout
+from dashboards.charts.base import FONT, GROUP_COLOURS, base_layout
 
 MAP_STYLE = "white-bg"
 COLOUR_SCALE = "Cividis"  # sequential and colour-blind safe

@@ -7,6 +7,8 @@ Figures are built in Python and rendered with ``include_plotlyjs=False``; the pa
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 QUADRANT_COLOURS = {"lead": "#00805f", "build": "#0063a6", "leverage": "#a34700", "monitor": "#55606e"}
 QUADRANT_LABELS = {"lead": "Lead", "build": "Build", "leverage": "Leverage", "monitor": "Monitor"}
@@ -37,6 +39,10 @@ def base_layout(**overrides):
 
 
 def figure_html(figure: go.Figure, *, div_id, label):
-    """A figure as an HTML fragment (no plotly.js inside), labelled for screen readers."""
+    """A figure as a safe HTML fragment (no plotly.js inside), labelled for screen readers.
+
+    ``label`` often carries free text (custom cluster names), so it is escaped into the attribute. The figure's
+    own text is safe as Plotly writes it: its JSON escapes ``<``, ``>`` and ``/``.
+    """
     html = pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id, config=CONFIG)
-    return f'<div role="img" aria-label="{label}" class="chart">{html}</div>'
+    return format_html('<div role="img" aria-label="{}" class="chart">{}</div>', label, mark_safe(html))  # noqa: S308

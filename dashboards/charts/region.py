@@ -3,7 +3,7 @@
 import networkx as nx
 import plotly.graph_objects as go
 
-from dashboards.charts import GROUP_COLOURS, QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
+from dashboards.charts.base import GROUP_COLOURS, QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
 
 UP, DOWN = "#15803d", "#d97706"
 

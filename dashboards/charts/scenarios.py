@@ -1,69 +1,13 @@
-"""The scenario chart: each candidate cluster's move from before (the audit's run) to after (the scenario's run)."""
+"""The scenario chart: each candidate cluster's move from before (the audit's run) to after (the scenario's run).
 
-from dataclasses import dataclass
+Its rows are ``dashboards.selectors.Delta``.
+"""
 
 import plotly.graph_objects as go
 
-from dashboards.charts import QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
+from dashboards.charts.base import QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
 
 QUADRANT_TINTS = {"lead": "#00805f", "build": "#0063a6", "leverage": "#a34700", "monitor": "#55606e"}
-
-
-@dataclass
-class Delta:
-    """One candidate cluster before and after the scenario."""
-
-    code: str
-    name: str
-    right_before: float | None
-    right_after: float | None
-    want_before: float | None
-    want_after: float | None
-    quadrant_before: str
-    quadrant_after: str
-
-    @staticmethod
-    def _diff(after, before):
-        return None if after is None or before is None else after - before
-
-    @property
-    def right_delta(self):
-        return self._diff(self.right_after, self.right_before)
-
-    @property
-    def want_delta(self):
-        return self._diff(self.want_after, self.want_before)
-
-    @property
-    def quadrant_changed(self):
-        return self.quadrant_before != self.quadrant_after
-
-    @property
-    def placed(self):
-        return None not in (self.right_before, self.right_after, self.want_before, self.want_after)
-
-
-def deltas(before_scores, after_scores):
-    """``Delta`` rows for the clusters in either run (scores with ``cluster`` loaded), ordered by name."""
-    before = {s.cluster.code: s for s in before_scores}
-    after = {s.cluster.code: s for s in after_scores}
-    rows = []
-    for code in sorted(set(before) | set(after)):
-        b, a = before.get(code), after.get(code)
-        cluster = (a or b).cluster
-        rows.append(
-            Delta(
-                code=code,
-                name=cluster.name,
-                right_before=b.right_to_win if b else None,
-                right_after=a.right_to_win if a else None,
-                want_before=b.want_to_win if b else None,
-                want_after=a.want_to_win if a else None,
-                quadrant_before=b.quadrant if b else "",
-                quadrant_after=a.quadrant if a else "",
-            )
-        )
-    return sorted(rows, key=lambda d: d.name)
 
 
 def arrow_figure(rows, thresholds):

@@ -1,0 +1,1 @@
+"""Plotly figure builders of the dashboards: shared conventions in ``base``, one module per page area."""
