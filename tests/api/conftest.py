@@ -1,4 +1,5 @@
-"""Two organisations with the same shape of data (audit, assets, scenario, runs, scores) and keys for each."""
+"""Two organisations with the same shape of data (audit, assets, scenario, runs, scores, webhook, their own
+methodology) and keys for each."""
 
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ class Tenant:
     run: object
     score: object
     webhook: object
+    methodology: object
 
 
 def make_tenant(organisation, region, region_set, clusters, methodology):
@@ -89,10 +91,11 @@ def make_tenant(organisation, region, region_set, clusters, methodology):
     _, read_key = api_key_create(organisation=organisation, name="reader", scope=APIKeyScope.READ)
     _, write_key = api_key_create(organisation=organisation, name="writer", scope=APIKeyScope.WRITE)
     webhook = Webhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/hook", secret="s" * 64)
+    own_methodology = methodologies.methodology_clone(methodology=methodology, organisation=organisation)
     return Tenant(
         organisation=organisation, read_key=read_key, write_key=write_key, audit=audit, anchor=anchor,
         stakeholder=stakeholder, partnership=partnership, candidate=candidate, scenario=scenario, run=run,
-        score=Score.objects.filter(run=run).order_by("pk").first(), webhook=webhook,
+        score=Score.objects.filter(run=run).order_by("pk").first(), webhook=webhook, methodology=own_methodology,
     )  # fmt: skip
 
 
