@@ -4,9 +4,8 @@ Values are kept as typed when they are not numbers: ``scoring.overrides.validate
 ``validate_spec`` say what is wrong with them, field by field.
 """
 
+from assessments.indicators import AXIS_LABELS, group_label
 from scoring.methodology import AXES, indicator_table
-
-AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
 
 
 def number(value):
@@ -22,7 +21,11 @@ def number(value):
 
 
 def overrides_from_post(post, spec):
-    """Overrides from the what-if form: one anchor, one jobs change, and the group weights that differ from ``spec``."""
+    """Overrides from the what-if form: one anchor, one jobs change, and the group weights that differ from ``spec``.
+
+    ``spec`` is the methodology whose weights the form showed (its ``weights_basis``), not necessarily the one
+    chosen: a weight left as shown is no override, so choosing another methodology never restores these weights.
+    """
     overrides = {}
     anchor_name = (post.get("anchor_name") or "").strip()
     if anchor_name:
@@ -57,7 +60,9 @@ def weight_rows(spec, post=None):
         for group, entry in spec["axes"][axis].items():
             name = f"weight_{axis}.{group}"
             value = post.get(name) if post is not None and name in post else entry["weight"]
-            rows.append({"axis": AXIS_LABELS[axis], "group": group, "name": name, "value": value})
+            rows.append(
+                {"axis": AXIS_LABELS[axis], "group": group, "label": group_label(group), "name": name, "value": value}
+            )
     return rows
 
 
@@ -96,7 +101,7 @@ def editor_rows(spec, post=None):
                     "value": post.get(iname) if post is not None else indicator["weight"],
                     "effective": effective.get((axis, group, key), 0.0) * 100,
                 })  # fmt: skip
-            groups.append({"key": group, "label": group.replace("_", " ").capitalize(), "name": name,
+            groups.append({"key": group, "label": group_label(group), "name": name,
                            "indicators": indicators,
                            "value": post.get(name) if post is not None else entry["weight"]})  # fmt: skip
         axes.append({"key": axis, "label": AXIS_LABELS[axis], "groups": groups})

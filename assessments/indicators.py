@@ -66,6 +66,14 @@ INDICATORS = {
 }
 _UNKNOWN = Indicator("ratio", "", "data for this indicator")
 
+AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
+_GROUP_LABELS = {"talent_innovation": "Talent & innovation", "market_growth": "Market growth"}
+
+
+def group_label(group):
+    """A methodology group's name for people ("market_growth" → "Market growth")."""
+    return _GROUP_LABELS.get(group, group.replace("_", " ").capitalize())
+
 
 def indicator(key):
     """The metadata of indicator ``key`` (a plain ratio for an indicator this table does not know)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from assessments.indicators import format_indicator, indicator
+from assessments.indicators import AXIS_LABELS, format_indicator, group_label, indicator
 from assessments.models import Quadrant, Score, ScoreRun
 from audits.models import Audit
 from core.models import RunStatus
@@ -22,8 +22,6 @@ from stakeholders.models import StakeholderGroup
 # Scores: the audit's runs, the latest succeeded run's scores, one score's explanation, run-level results
 # --------------------------------------------------------------------------------------------------------
 
-GROUP_LABELS = {"talent_innovation": "Talent & innovation", "market_growth": "Market growth"}
-AXIS_LABELS = {"right_to_win": "Right to win", "want_to_win": "Want to win"}
 
 
 @dataclass
@@ -283,7 +281,7 @@ def score_explanation(*, score):
         for row in part["indicators"]:
             row = {
                 **row,
-                "group_label": GROUP_LABELS.get(row["group"], row["group"].replace("_", " ").capitalize()),
+                "group_label": group_label(row["group"]),
                 "raw_text": format_indicator(row["indicator"], row["raw"]),
                 "driver": "up" if row["indicator"] in up else "down" if row["indicator"] in down else "",
             }

@@ -11,6 +11,9 @@ urlpatterns = [
         scenarios.scenario_validate,
         name="dashboard_scenario_validate",
     ),
+    path(
+        "dashboards/audits/<int:pk>/scenarios/weights/", scenarios.scenario_weights, name="dashboard_scenario_weights"
+    ),
     path("dashboards/scenarios/<int:pk>/rescore/", scenarios.scenario_rescore, name="dashboard_scenario_rescore"),
     path("dashboards/methodologies/", methodologies.methodology_list, name="dashboard_methodologies"),
     path(

@@ -272,3 +272,39 @@ def test_viewers_cannot_clone_or_edit(client, member, organisation):
     assert (
         client.post(reverse("dashboard_methodology_edit", args=[mine.pk]), _editor_form(mine.spec)).status_code == 403
     )
+
+
+def _shown_weights(page):
+    """The weight inputs of the what-if form as the page renders them (name → value)."""
+    return dict(re.findall(r'name="(weight_[a-z_]+\.[a-z_]+)" value="([^"]*)"', page.content.decode()))
+
+
+def test_choosing_another_methodology_keeps_its_weights_and_only_changed_weights_are_overrides(
+    client, officer, organisation, baseline, massachusetts_audit
+):
+    custom = methodologies.methodology_clone(
+        methodology=methodologies.methodology_default(), organisation=organisation, name="Market first"
+    )
+    spec = json.loads(json.dumps(custom.spec))
+    spec["axes"]["want_to_win"]["market_growth"]["weight"] = 0.9
+    custom = methodologies.methodology_revise(methodology=custom, spec=spec, trigger_rescore=False)
+    client.force_login(officer)
+    url = reverse("dashboard_scenarios", args=[massachusetts_audit.pk])
+    shown = _shown_weights(client.get(url))
+    assert shown["weight_want_to_win.market_growth"] != "0.9"  # the default's weights, as first shown
+
+    # The form as posted without refreshing its weights: none was changed, so none is an override.
+    client.post(url, {"name": "Under v2", "methodology": custom.pk, "weights_basis": "", "jobs_cluster": "5",
+                      "jobs": "100", **shown})  # fmt: skip
+    assert "weights" not in Scenario.objects.get(name="Under v2").overrides
+
+    # Choosing the methodology swaps in its weights; the one weight then changed is the only override.
+    refreshed = client.get(
+        reverse("dashboard_scenario_weights", args=[massachusetts_audit.pk]), {"methodology": custom.pk}
+    )
+    weights = _shown_weights(refreshed)
+    assert weights["weight_want_to_win.market_growth"] == "0.9"
+    assert f'name="weights_basis" value="{custom.pk}"' in refreshed.content.decode()
+    weights["weight_right_to_win.anchors"] = "0.5"
+    client.post(url, {"name": "Anchors up", "methodology": custom.pk, "weights_basis": custom.pk, **weights})
+    assert Scenario.objects.get(name="Anchors up").overrides["weights"] == {"right_to_win.anchors": 0.5}

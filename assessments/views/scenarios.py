@@ -9,7 +9,7 @@ requested on save; in the embedded mode it runs in-process on commit.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anchors.models import AnchorType
 from assessments import forms
@@ -25,17 +25,34 @@ WRITE = "create or re-score scenarios"
 TEMPLATE = "assessments/scenarios/list.html"
 
 
-def _posted_methodology(request):
-    """The methodology chosen in the posted form (one the user may see), or None for the default."""
-    pk = request.POST.get("methodology") if request.method == "POST" else None
+def _methodology(request, pk):
+    """Methodology ``pk`` if the user may see it (another organisation's is a 404), or None for the default."""
     return visible_or_404(request, Methodology, pk=pk) if pk else None
+
+
+def _posted_methodology(request):
+    """The methodology chosen in the posted form, or None for the default."""
+    return _methodology(request, request.POST.get("methodology")) if request.method == "POST" else None
+
+
+def _weights_basis(request):
+    """The methodology whose weights the posted form showed (None: the default)."""
+    return _methodology(request, request.POST.get("weights_basis"))
+
+
+def _weights_context(basis, post=None):
+    return {
+        "weights": forms.weight_rows(_spec(basis), post),
+        "weights_basis": basis.pk if basis else "",
+        "weights_basis_label": basis.label if basis else "the default methodology",
+    }
 
 
 def _spec(methodology):
     return validate_spec((methodology or methodologies.methodology_default()).spec)
 
 
-def _list_context(request, audit, methodology, post=None, errors=()):
+def _list_context(request, audit, basis, post=None, errors=()):
     candidates = AuditCluster.objects.filter(audit=audit).select_related("cluster").order_by("cluster__name")
     return {
         "audit": audit,
@@ -43,7 +60,7 @@ def _list_context(request, audit, methodology, post=None, errors=()):
         "baseline": scenarios.baseline_run(audit),
         "candidates": [c.cluster for c in candidates],
         "anchor_types": AnchorType.choices,
-        "weights": forms.weight_rows(_spec(methodology), post),
+        **_weights_context(basis, post),
         "methodologies": Methodology.objects.for_user(request.user, organisation=request.organisation),
         "can_write": can_write(request),
         "post": post or {},
@@ -58,18 +75,18 @@ def scenario_list(request, pk):
     if request.method == "GET":
         return render(request, TEMPLATE, _list_context(request, audit, None))
     require_role(request, Role.OFFICER, WRITE)
-    methodology = _posted_methodology(request)
+    methodology, basis = _posted_methodology(request), _weights_basis(request)
     try:
         scenario = scenarios.scenario_create(
             audit=audit,
             name=request.POST.get("name", ""),
             description=request.POST.get("description", ""),
-            overrides=forms.overrides_from_post(request.POST, _spec(methodology)),
+            overrides=forms.overrides_from_post(request.POST, _spec(basis)),
             methodology=methodology,
             user=request.user,
         )
     except scenarios.ScenarioError as error:
-        context = _list_context(request, audit, methodology, request.POST, [str(error)])
+        context = _list_context(request, audit, basis, request.POST, [str(error)])
         return render(request, TEMPLATE, context, status=400)
     scenarios.scenario_score(scenario=scenario, user=request.user)
     messages.success(request, f"Scenario “{scenario.name}” saved; its scores have been requested.")
@@ -84,11 +101,20 @@ def scenario_validate(request, pk):
     methodology = _posted_methodology(request)
     errors, clean = [], {}
     try:
-        overrides = forms.overrides_from_post(request.POST, _spec(methodology))
+        overrides = forms.overrides_from_post(request.POST, _spec(_weights_basis(request)))
         clean = scenarios.scenario_validate(audit=audit, overrides=overrides, methodology=methodology)
     except scenarios.ScenarioError as error:
         errors.append(str(error))
     return render(request, "assessments/_messages.html", {"errors": errors, "clean": clean})
+
+
+@login_required
+@require_GET
+def scenario_weights(request, pk):
+    """The form's weights as the methodology chosen in ``?methodology=`` has them (htmx swaps them in)."""
+    audit_or_404(request, pk)
+    basis = _methodology(request, request.GET.get("methodology"))
+    return render(request, "assessments/scenarios/_weights.html", _weights_context(basis))
 
 
 @login_required
