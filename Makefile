@@ -32,13 +32,14 @@ run: $(VENV)/.runtime
 	@echo "Serving http://127.0.0.1:$(PORT)/ — log in with the demo login printed above. Ctrl-C stops."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## Lint, Django checks, migrations check, then the whole pytest suite.
+## Lint (ruff, mypy), Django checks, migrations check, then the whole pytest suite.
 test: $(VENV)/.dev lint
 	$(PY) -m pytest $(PYTEST_SELECT) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

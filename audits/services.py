@@ -7,26 +7,40 @@ it read (``expected_revision``: a record's ``revision``, or the audit's ``versio
 gets ``StaleEdit`` when someone saved since; nothing is written then.
 """
 
-from django.db import transaction
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django import forms
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from assessments import score_cache
 from assessments.models import ScoreRun
 from assessments.services import runs
-from audits.models import Audit, AuditCluster, AuditStatus
-from core.models import StaleEdit
+from audits.models import Audit, AuditCluster, AuditStatus, PriorityFramework
+from core.models import Organisation, StaleEdit
+
+if TYPE_CHECKING:
+    from anchors.models import AnchorCandidate, AnchorInstitution
+    from audits.forms import AuditAssetForm
+    from clusters.forms import ClusterBuilderForm
+    from clusters.models import ClusterDefinition
+
+R = TypeVar("R", bound=models.Model)
 
 
 class WorkflowError(Exception):
     """An audit transition that its current status (or content) does not allow; the message says why."""
 
 
-def _by(record, user, reason=""):
+def _by(record: R, user: User | AnonymousUser | None, reason: str = "") -> R:
     """Name the author (and the reason) the record's history records for the next save."""
-    record._history_user = user if user is not None and getattr(user, "pk", None) else None
+    # simple-history reads these two private attributes on the next save.
+    record._history_user = user if user is not None and getattr(user, "pk", None) else None  # type: ignore[attr-defined]
     if reason:
-        record._change_reason = reason
+        record._change_reason = reason  # type: ignore[attr-defined]
     return record
 
 
@@ -35,7 +49,7 @@ def _by(record, user, reason=""):
 # --------------------------------------------------------------------------------------------------------
 
 
-def audit_changed(*, audit):
+def audit_changed(*, audit: Audit) -> Audit:
     """Record a change to an audit or its assets: bump its version and mark earlier runs stale."""
     Audit.objects.filter(pk=audit.pk).update(version=F("version") + 1, updated_at=timezone.now())
     audit.refresh_from_db(fields=["version"])
@@ -45,7 +59,7 @@ def audit_changed(*, audit):
 
 
 @transaction.atomic
-def audit_create(*, form, organisation, user):
+def audit_create(*, form: "forms.ModelForm[Audit]", organisation: Organisation, user: User) -> Audit:
     """Save a valid new-audit form as a draft of ``organisation``."""
     audit = form.save(commit=False)
     audit.organisation = organisation
@@ -54,7 +68,7 @@ def audit_create(*, form, organisation, user):
     return audit
 
 
-def _locked_at(audit, expected_version):
+def _locked_at(audit: Audit, expected_version: int | None) -> Audit:
     """The audit, locked for update, if it is still at ``expected_version``; ``StaleEdit`` otherwise."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -63,7 +77,9 @@ def _locked_at(audit, expected_version):
 
 
 @transaction.atomic
-def audit_update(*, form, user, expected_version=None, reason=""):
+def audit_update(
+    *, form: "forms.ModelForm[Audit]", user: User | None, expected_version: int | None = None, reason: str = ""
+) -> Audit:
     """Save a valid form of the audit's own fields (summary, title …) over the version the caller read."""
     _locked_at(form.instance, expected_version)
     audit = _by(form.save(commit=False), user, reason)
@@ -73,14 +89,18 @@ def audit_update(*, form, user, expected_version=None, reason=""):
 
 
 @transaction.atomic
-def audit_frameworks_set(*, audit, frameworks, user, expected_version=None):
+def audit_frameworks_set(
+    *, audit: Audit, frameworks: Iterable[PriorityFramework], user: User | None, expected_version: int | None = None
+) -> Audit:
     """Select the priority frameworks the audit aligns with, over the version the caller read."""
     locked = _locked_at(audit, expected_version)
     locked.priority_frameworks.set(frameworks)
     return audit_changed(audit=audit)
 
 
-def audit_record_save(*, form, user=None, expected_revision=None, reason=""):
+def audit_record_save(
+    *, form: "AuditAssetForm", user: User | None = None, expected_revision: int | None = None, reason: str = ""
+) -> Any:
     """Save a valid asset form of an audit (browser, import or API) and record the change to the audit.
 
     A new record is created; an existing one is saved over ``expected_revision`` (``StaleEdit`` if someone
@@ -97,7 +117,7 @@ def audit_record_save(*, form, user=None, expected_revision=None, reason=""):
     return record
 
 
-def audit_record_delete(*, record, audit, user=None):
+def audit_record_delete(*, record: models.Model, audit: Audit, user: User | None = None) -> None:
     """Delete one of an audit's asset records and record the change to the audit."""
     with transaction.atomic():
         _by(record, user).delete()
@@ -105,7 +125,7 @@ def audit_record_delete(*, record, audit, user=None):
 
 
 @transaction.atomic
-def candidate_add(*, audit, cluster, user=None):
+def candidate_add(*, audit: Audit, cluster: "ClusterDefinition", user: User | None = None) -> tuple[AuditCluster, bool]:
     """Add ``cluster`` as a candidate of ``audit``; returns ``(candidate, created)`` (an existing one is kept)."""
     existing = AuditCluster.objects.filter(audit=audit, cluster=cluster).first()
     if existing is not None:
@@ -117,7 +137,9 @@ def candidate_add(*, audit, cluster, user=None):
 
 
 @transaction.atomic
-def custom_cluster_build(*, audit, form, user=None):
+def custom_cluster_build(
+    *, audit: Audit, form: "ClusterBuilderForm", user: User | None = None
+) -> tuple["ClusterDefinition", AuditCluster | None]:
     """Build the organisation's own custom or convergence cluster from a valid builder form, and (if the form
     says so) add it as a candidate; returns ``(cluster, candidate or None)``."""
     cluster = form.save(user=user)
@@ -128,9 +150,11 @@ def custom_cluster_build(*, audit, form, user=None):
 
 
 @transaction.atomic
-def anchor_from_candidate(*, audit, form, candidate, user=None):
+def anchor_from_candidate(
+    *, audit: Audit, form: "AuditAssetForm", candidate: "AnchorCandidate", user: User | None = None
+) -> "AnchorInstitution":
     """Record a public institution as an anchor of ``audit`` from a valid anchor form built from its record."""
-    anchor = _by(form.save(commit=False), user)
+    anchor: AnchorInstitution = _by(form.save(commit=False), user)
     anchor.candidate = candidate
     anchor.save()
     form.save_m2m()
@@ -143,7 +167,7 @@ def anchor_from_candidate(*, audit, form, candidate, user=None):
 # --------------------------------------------------------------------------------------------------------
 
 
-def audit_score(*, audit, user=None, trigger="button"):
+def audit_score(*, audit: Audit, user: User | None = None, trigger: str = "button") -> tuple[ScoreRun, bool]:
     """Ask for the audit to be scored (``runs.score_run_request``); returns ``(run, created)``.
 
     Raises ``ScoringError`` with the reason when the audit cannot be scored (``Audit.unscoreable_reason``).
@@ -151,7 +175,7 @@ def audit_score(*, audit, user=None, trigger="button"):
     return runs.score_run_request(audit=audit, user=user, trigger=trigger)
 
 
-def _transition(audit, allowed, refusal, *, user, **changes):
+def _transition(audit: Audit, allowed: tuple[str, ...], refusal: str, *, user: User | None, **changes: Any) -> Audit:
     """Move ``audit`` to a new status if its stored status (read under a row lock) is one of ``allowed``.
 
     The lock serialises two reviewers acting at once: the second waits, then sees the new status and gets
@@ -169,7 +193,7 @@ def _transition(audit, allowed, refusal, *, user, **changes):
 
 
 @transaction.atomic
-def audit_submit(*, audit, user):
+def audit_submit(*, audit: Audit, user: User) -> Audit:
     """Submit a draft (or returned) audit for review, and score it.
 
     An audit that cannot be scored (no candidate cluster) has nothing to review, so it cannot be submitted.
@@ -191,7 +215,7 @@ def audit_submit(*, audit, user):
 
 
 @transaction.atomic
-def audit_approve(*, audit, user):
+def audit_approve(*, audit: Audit, user: User) -> Audit:
     """Approve a submitted audit (it is locked from now on), and score it."""
     _transition(
         audit,
@@ -206,7 +230,7 @@ def audit_approve(*, audit, user):
     return audit
 
 
-def audit_return(*, audit, user, comment):
+def audit_return(*, audit: Audit, user: User, comment: str) -> Audit:
     """Send a submitted audit back to its officers with the reviewer's comment (shown on the audit page)."""
     if not comment.strip():
         raise WorkflowError("Say what needs to change when returning an audit.")

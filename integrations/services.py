@@ -13,17 +13,21 @@ import json
 import logging
 import secrets
 import socket
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from core.models import Organisation
 from integrations import tasks
 from integrations.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
 from integrations.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
@@ -49,7 +53,14 @@ class WebhookError(ValueError):
 # --------------------------------------------------------------------------------------------------------
 
 
-def api_key_create(*, organisation, name, scope=APIKeyScope.READ, expires_at=None, user=None):
+def api_key_create(
+    *,
+    organisation: Organisation,
+    name: str | None,
+    scope: str = APIKeyScope.READ,
+    expires_at: datetime | None = None,
+    user: User | AnonymousUser | None = None,
+) -> tuple[APIKey, str]:
     """Make an API key for ``organisation``; returns ``(api_key, key)``: the key is shown once, only its hash kept."""
     name = (name or "").strip()
     if not name:
@@ -60,16 +71,17 @@ def api_key_create(*, organisation, name, scope=APIKeyScope.READ, expires_at=Non
         raise ValidationError(f"Scope must be one of {', '.join(APIKeyScope.values)}, not '{scope}'.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError("The expiry date must be in the future.")
-    return APIKey.objects.create_key(
+    created: tuple[APIKey, str] = APIKey.objects.create_key(
         organisation=organisation,
         name=name,
         scope=scope,
         expiry_date=expires_at,
-        created_by=user if user is not None and getattr(user, "pk", None) else None,
+        created_by=user if isinstance(user, User) and user.pk else None,
     )
+    return created
 
 
-def api_key_revoke(*, api_key):
+def api_key_revoke(*, api_key: APIKey) -> APIKey:
     """Revoke a key at once (it cannot be undone); revoking twice is harmless."""
     if not api_key.revoked:
         api_key.revoked = True
@@ -83,7 +95,7 @@ def api_key_revoke(*, api_key):
 # --------------------------------------------------------------------------------------------------------
 
 
-def check_target(url):
+def check_target(url: str) -> None:
     """Refuse URLs a webhook must not call: other schemes, and (unless allowed) private or local addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -93,7 +105,7 @@ def check_target(url):
     if parts.scheme != "https":
         raise WebhookError("Webhook URLs must use https.")
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
     except socket.gaierror as error:
         raise WebhookError(f"The host {parts.hostname} cannot be resolved.") from error
     for address in addresses:
@@ -102,7 +114,13 @@ def check_target(url):
             raise WebhookError(f"The host {parts.hostname} resolves to a private address ({ip}); it is refused.")
 
 
-def webhook_create(*, organisation, url, description="", user=None):
+def webhook_create(
+    *,
+    organisation: Organisation,
+    url: str,
+    description: str = "",
+    user: User | AnonymousUser | None = None,
+) -> Webhook:
     """Register a webhook for ``organisation`` with a fresh signing secret (shown to the caller once)."""
     check_target(url)
     return Webhook.objects.create(
@@ -110,26 +128,26 @@ def webhook_create(*, organisation, url, description="", user=None):
         url=url,
         description=description[:200],
         secret=secrets.token_hex(32),
-        created_by=user if user is not None and getattr(user, "pk", None) else None,
+        created_by=user if isinstance(user, User) and user.pk else None,
     )
 
 
-def webhook_toggle(*, webhook):
+def webhook_toggle(*, webhook: Webhook) -> Webhook:
     """Pause an active webhook or activate a paused one; returns it."""
     webhook.is_active = not webhook.is_active
     webhook.save(update_fields=["is_active", "updated_at"])
     return webhook
 
 
-def webhook_delete(*, webhook):
+def webhook_delete(*, webhook: Webhook) -> None:
     """Delete a webhook and its delivery log; deliveries being sent finish against a row that is gone."""
     webhook.delete()
 
 
-def webhooks_notify(*, organisation_id, event, event_id, data):
+def webhooks_notify(*, organisation_id: int, event: str, event_id: str, data: Any) -> list[WebhookDelivery]:
     """Queue ``event`` for every active webhook of the organisation; the same ``event_id`` is queued once."""
     payload = {"event": event, "event_id": event_id, "created_at": timezone.now().isoformat(), "data": data}
-    queued = []
+    queued: list[WebhookDelivery] = []
     for webhook in Webhook.objects.filter(organisation_id=organisation_id, is_active=True):
         try:
             with transaction.atomic():
@@ -143,16 +161,16 @@ def webhooks_notify(*, organisation_id, event, event_id, data):
     return queued
 
 
-def _sender(delivery_id):
+def _sender(delivery_id: int) -> Callable[[], None]:
     """The on-commit callback that queues one delivery (a named function, as Django's error log expects)."""
 
-    def send_webhook_delivery():
+    def send_webhook_delivery() -> None:
         tasks.deliver_webhook.delay(delivery_id)
 
     return send_webhook_delivery
 
 
-def webhook_delivery_resend(*, delivery, user):
+def webhook_delivery_resend(*, delivery: WebhookDelivery, user: User) -> WebhookDelivery:
     """Queue a delivery again: back to pending, due now, its attempts kept (so the attempt limit still holds).
 
     Raises ``WebhookError`` for a paused webhook. The message is sent once the row is committed; a broker that
@@ -175,12 +193,13 @@ def webhook_delivery_resend(*, delivery, user):
     return delivery
 
 
-def backoff(attempt):
+def backoff(attempt: int) -> int:
     """Seconds to wait after failed attempt number ``attempt`` (1-based): 10, 20, 40 … capped at 10 minutes."""
-    return min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
+    seconds: int = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
+    return seconds
 
 
-def _claim(delivery_id):
+def _claim(delivery_id: int) -> WebhookDelivery | None:
     """Claim the next attempt of an open, due delivery: the delivery with its new attempt number, or ``None``.
 
     The conditional update moves ``attempts`` on only from the value this worker read and only while the delivery is
@@ -202,7 +221,7 @@ def _claim(delivery_id):
     return delivery
 
 
-def _send(delivery):
+def _send(delivery: WebhookDelivery) -> tuple[bool, int | None, str, str, str]:
     """POST the signed body; returns ``(ok, response_status, response_body, error, outcome)``. No database."""
     webhook = delivery.webhook
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
@@ -221,11 +240,11 @@ def _send(delivery):
     except (requests.RequestException, WebhookError) as error:
         return False, None, "", str(error)[:1000], type(error).__name__
     ok = 200 <= response.status_code < 300
-    error = "" if ok else f"the receiver answered {response.status_code}"
-    return ok, response.status_code, response.text[:500], error, f"HTTP {response.status_code}"
+    failure = "" if ok else f"the receiver answered {response.status_code}"
+    return ok, response.status_code, response.text[:500], failure, f"HTTP {response.status_code}"
 
 
-def webhook_deliver(*, delivery_id):
+def webhook_deliver(*, delivery_id: int) -> int | None:
     """Make one attempt at a delivery; returns seconds until the next attempt, or ``None`` when finished.
 
     Claim the attempt, send it with no transaction open, then record the outcome on the row.
@@ -258,7 +277,7 @@ def webhook_deliver(*, delivery_id):
     return wait
 
 
-def webhooks_due(*, now=None, grace_seconds=120):
+def webhooks_due(*, now: datetime | None = None, grace_seconds: int = 120) -> list[int]:
     """Deliveries whose next attempt is overdue (a lost message or a worker restart): the beat sweep re-sends."""
     now = now or timezone.now()
     return list(

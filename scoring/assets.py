@@ -38,11 +38,15 @@ Formulas (every constant below is module-level so a methodology note can quote i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+
+from scoring.types import Floats
 
 GROUPS = ("corporate", "capital", "government", "academia", "entrepreneurship")
 
@@ -105,7 +109,7 @@ DETAILS = (
 # --------------------------------------------------------------------------------------------------------
 
 
-def cluster_set(value) -> frozenset[str]:
+def cluster_set(value: object) -> frozenset[str]:
     """A party's cluster list as a frozenset of string ids (None/NaN/"" → empty)."""
     if value is None or isinstance(value, float | np.floating) and math.isnan(value):
         return frozenset()
@@ -116,7 +120,7 @@ def cluster_set(value) -> frozenset[str]:
     return frozenset([str(value)])
 
 
-def ensure_columns(frame, columns: dict) -> pd.DataFrame:
+def ensure_columns(frame: pd.DataFrame | None, columns: Mapping[str, Any]) -> pd.DataFrame:
     """A copy of ``frame`` (or an empty frame) with every column in ``columns`` present (filled with its default)."""
     out = pd.DataFrame() if frame is None else pd.DataFrame(frame).copy()
     for column, default in columns.items():
@@ -125,16 +129,17 @@ def ensure_columns(frame, columns: dict) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Floats:
     """Great-circle distance in km between points given in degrees; numpy broadcasting, NaN in → NaN out."""
     p1, p2 = np.radians(np.asarray(lat1, dtype=np.float64)), np.radians(np.asarray(lat2, dtype=np.float64))
     dphi = p2 - p1
     dlambda = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    central_angle: Floats = np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return 2 * EARTH_RADIUS_KM * central_angle
 
 
-def pairwise_km(lat, lon) -> np.ndarray:
+def pairwise_km(lat: ArrayLike, lon: ArrayLike) -> Floats:
     """(n, n) haversine distance matrix of n points."""
     lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
     return haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
@@ -145,7 +150,7 @@ def pairwise_km(lat, lon) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------------
 
 
-def anchor_size(anchors: pd.DataFrame) -> np.ndarray:
+def anchor_size(anchors: pd.DataFrame) -> Floats:
     """(n,) size score in [0, 1): the largest ``x / (x + h)`` over each anchor's known size measures, 0 if none."""
     scores = np.zeros(len(anchors))
     for column, half in SIZE_HALF.items():
@@ -156,7 +161,7 @@ def anchor_size(anchors: pd.DataFrame) -> np.ndarray:
     return scores
 
 
-def anchor_contributions(anchors: pd.DataFrame) -> np.ndarray:
+def anchor_contributions(anchors: pd.DataFrame) -> Floats:
     """(n,) each anchor's contribution ``w_type × (SIZE_FLOOR + (1 − SIZE_FLOOR) × size)``."""
     types = anchors["anchor_type"] if "anchor_type" in anchors.columns else pd.Series([""] * len(anchors))
     weights = np.array([ANCHOR_TYPE_WEIGHTS.get(t, UNKNOWN_TYPE_WEIGHT) for t in types], dtype=np.float64)
@@ -168,18 +173,18 @@ def anchor_strength(anchors: pd.DataFrame) -> float:
     return float(1.0 - 2.0 ** (-anchor_contributions(anchors).sum())) if len(anchors) else 0.0
 
 
-def proximity(lat, lon) -> dict:
+def proximity(lat: ArrayLike, lon: ArrayLike) -> dict[str, float]:
     """Proximity of located points: ``score``, ``walkable`` (count), ``share`` and ``median_km`` (NaN if n < 2).
 
     Points with a NaN coordinate are dropped first. Invariant to the order of the points.
     """
-    lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    lat, lon = lat[ok], lon[ok]
-    n = len(lat)
+    lats, lons = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    ok = np.isfinite(lats) & np.isfinite(lons)
+    lats, lons = lats[ok], lons[ok]
+    n = len(lats)
     if n < 2:
         return {"score": math.nan, "walkable": 0, "share": math.nan, "median_km": math.nan, "located": n}
-    d = pairwise_km(lat, lon)
+    d = pairwise_km(lats, lons)
     walkable = int((d <= WALKING_KM).sum(axis=1).max())
     share = walkable / n
     median_km = float(np.median(d[np.triu_indices(n, k=1)]))
@@ -192,17 +197,20 @@ def completeness(groups: Iterable[str]) -> float:
 
     Groups outside :data:`GROUPS` are ignored; NaN when none of the parties is in one of the five groups.
     """
-    counts = pd.Series(list(groups), dtype=object).value_counts()
-    counts = np.array([counts.get(g, 0) for g in GROUPS], dtype=np.float64)
+    tally = pd.Series(list(groups), dtype=object).value_counts()
+    counts = np.array([tally.get(g, 0) for g in GROUPS], dtype=np.float64)
     total = counts.sum()
     if total == 0:
         return math.nan
     p = counts[counts > 0] / total
     evenness = float(-(p * np.log(p)).sum() / math.log(len(GROUPS)))
-    return 0.5 * (counts > 0).sum() / len(GROUPS) + 0.5 * evenness
+    present = int((counts > 0).sum())
+    return 0.5 * present / len(GROUPS) + 0.5 * evenness
 
 
-def network_measures(keys: Iterable[str], party_clusters: dict, edges: pd.DataFrame) -> dict:
+def network_measures(
+    keys: Iterable[str], party_clusters: Mapping[str, frozenset[str]], edges: pd.DataFrame
+) -> dict[str, float]:
     """Collaboration measures of one cluster's parties ``keys``.
 
     ``party_clusters`` maps every known node key to its cluster set; ``edges`` has ``source``/``target`` columns
@@ -219,7 +227,7 @@ def network_measures(keys: Iterable[str], party_clusters: dict, edges: pd.DataFr
         dtype=bool,
         count=len(src),
     )
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(keys)
     graph.add_edges_from(zip(src[in_src & in_tgt], tgt[in_src & in_tgt], strict=True))
     out = {
@@ -238,15 +246,15 @@ def network_measures(keys: Iterable[str], party_clusters: dict, edges: pd.DataFr
     return out
 
 
-def per_jobs(value, jobs, per: float) -> float:
+def per_jobs(value: Any, jobs: Any, per: float) -> float:
     """``value / jobs × per``; NaN when value is not entered or jobs unknown, zero or negative."""
-    value, jobs = _float(value), _float(jobs)
-    if math.isnan(value) or math.isnan(jobs) or jobs <= 0:
+    amount, count = _float(value), _float(jobs)
+    if math.isnan(amount) or math.isnan(count) or count <= 0:
         return math.nan
-    return value / jobs * per
+    return amount / count * per
 
 
-def _float(value) -> float:
+def _float(value: Any) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -262,11 +270,11 @@ def _float(value) -> float:
 def _parties(anchors: pd.DataFrame, stakeholders: pd.DataFrame) -> pd.DataFrame:
     cols = ["key", "group", "latitude", "longitude", "clusters"]
     frame = pd.concat([anchors[cols], stakeholders[cols]], ignore_index=True)
-    frame["cluster_set"] = [cluster_set(v) for v in frame["clusters"]]
+    frame["cluster_set"] = pd.Series([cluster_set(v) for v in frame["clusters"]], index=frame.index, dtype=object)
     return frame
 
 
-def clean_edges(partnerships, known: Iterable[str]) -> pd.DataFrame:
+def clean_edges(partnerships: pd.DataFrame | None, known: Iterable[str]) -> pd.DataFrame:
     """Partnership rows whose two ends are known node keys and differ (the rest cannot be placed)."""
     edges = ensure_columns(partnerships, {"source": "", "target": "", "kind": "", "strength": math.nan})
     known = set(known)
@@ -274,7 +282,14 @@ def clean_edges(partnerships, known: Iterable[str]) -> pd.DataFrame:
     return edges.loc[keep].reset_index(drop=True)
 
 
-def asset_indicators(clusters, anchors, stakeholders, partnerships, cluster_inputs, cluster_employment) -> pd.DataFrame:
+def asset_indicators(
+    clusters: Iterable[str],
+    anchors: pd.DataFrame | None,
+    stakeholders: pd.DataFrame | None,
+    partnerships: pd.DataFrame | None,
+    cluster_inputs: pd.DataFrame | None,
+    cluster_employment: pd.Series[float] | None,
+) -> pd.DataFrame:
     """Asset indicators (methodology keys) and ``detail_`` columns, one row per cluster in ``clusters`` order.
 
     See the module docstring for each formula and its missing-value rule.
@@ -292,7 +307,7 @@ def asset_indicators(clusters, anchors, stakeholders, partnerships, cluster_inpu
             **dict.fromkeys(SIZE_HALF, math.nan),
         },
     )
-    anchors["cluster_set"] = [cluster_set(v) for v in anchors["clusters"]]
+    anchors["cluster_set"] = pd.Series([cluster_set(v) for v in anchors["clusters"]], index=anchors.index, dtype=object)
     stakeholders = ensure_columns(
         stakeholders, {"key": "", "group": "", "latitude": math.nan, "longitude": math.nan, "clusters": ()}
     )
@@ -305,7 +320,7 @@ def asset_indicators(clusters, anchors, stakeholders, partnerships, cluster_inpu
     employment = pd.Series(cluster_employment, dtype=np.float64) if cluster_employment is not None else pd.Series()
     employment = employment.set_axis(employment.index.map(str))
 
-    def entered(column, cid):
+    def entered(column: str, cid: str) -> Any:
         if column not in inputs.columns or cid not in inputs.index:
             return math.nan
         return inputs.loc[cid, column]

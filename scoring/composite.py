@@ -10,13 +10,17 @@ rebuilds one unit's explanation from its stored raw and normalised values.
 Everything is dense numpy over the (units × indicators) matrix; no per-unit Python loops in the hot path.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from scoring.methodology import AGGREGATIONS, AXES, DEFAULT_NORMALISATIONS, indicator_table
+from scoring.types import Bools, Floats, Ints, Json, Spec
 
 QUADRANTS = {
     (True, True): "lead",
@@ -45,21 +49,23 @@ STRATEGY_TEXT = {
 class Structure:
     """A methodology's indicators, groups and weights as arrays, in a fixed indicator order."""
 
-    keys: list  # indicator keys, in order
-    axis_of: np.ndarray  # (I,) index into AXES
-    group_of: np.ndarray  # (I,) global group index
-    group_axis: np.ndarray  # (G,) axis index of each group
-    group_keys: list  # (G,) "axis.group"
-    indicator_weight: np.ndarray  # (I,) weight within the group
-    group_weight: np.ndarray  # (G,) weight within the axis
-    effective: np.ndarray  # (I,) nominal share of its axis (sums to 1 per axis)
-    entries: list  # (I,) spec entries
+    keys: list[str]  # indicator keys, in order
+    axis_of: Ints  # (I,) index into AXES
+    group_of: Ints  # (I,) global group index
+    group_axis: Ints  # (G,) axis index of each group
+    group_keys: list[str]  # (G,) "axis.group"
+    indicator_weight: Floats  # (I,) weight within the group
+    group_weight: Floats  # (G,) weight within the axis
+    effective: Floats  # (I,) nominal share of its axis (sums to 1 per axis)
+    entries: list[Json]  # (I,) spec entries
 
     @classmethod
-    def of(cls, spec):
+    def of(cls, spec: Spec) -> Self:
         rows = indicator_table(spec)
-        group_keys, group_axis, group_weight = [], [], []
-        group_index = {}
+        group_keys: list[str] = []
+        group_axis: list[int] = []
+        group_weight: list[float] = []
+        group_index: dict[str, int] = {}
         for axis, group, _key, _eff, _entry in rows:
             name = f"{axis}.{group}"
             if name not in group_index:
@@ -85,7 +91,7 @@ class Structure:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _moments(n, s1, s2, s3, s4):
+def _moments(n: Any, s1: Any, s2: Any, s3: Any, s4: Any) -> tuple[Any, Any]:
     """Bias-corrected skew and excess kurtosis from power sums (arrays or scalars)."""
     mean = s1 / n
     m2 = s2 / n - mean**2
@@ -99,7 +105,7 @@ def _moments(n, s1, s2, s3, s4):
     return skew, kurt
 
 
-def _winsorised_moments(sorted_values, k_max, upper):
+def _winsorised_moments(sorted_values: Floats, k_max: int, upper: bool) -> tuple[Floats, Floats]:
     """Skew and kurtosis after winsorising k = 0..k_max points on one side, each in O(1).
 
     Winsorising the top k points sets them to the (k+1)-th largest value. The power sums are built from below
@@ -126,7 +132,9 @@ def _winsorised_moments(sorted_values, k_max, upper):
     return (skew if upper else -skew), kurt
 
 
-def treat_outliers(values, skew_limit=2.0, kurtosis_limit=3.5, max_share=0.05):
+def treat_outliers(
+    values: Floats, skew_limit: float = 2.0, kurtosis_limit: float = 3.5, max_share: float = 0.05
+) -> tuple[Floats, dict[str, Any]]:
     """COINr's outlier rule for one indicator; returns ``(treated values, note)``.
 
     An indicator needs treatment when |skew| > ``skew_limit`` and excess kurtosis > ``kurtosis_limit``
@@ -137,7 +145,7 @@ def treat_outliers(values, skew_limit=2.0, kurtosis_limit=3.5, max_share=0.05):
     out = values.astype(np.float64, copy=True)
     present = ~np.isnan(out)
     v = out[present]
-    note = {"winsorised": 0, "log": False}
+    note: dict[str, Any] = {"winsorised": 0, "log": False}
     if v.size < 8 or v.max() == v.min():
         return out, note
     centred = (v - v.mean()) / v.std()
@@ -169,7 +177,7 @@ def treat_outliers(values, skew_limit=2.0, kurtosis_limit=3.5, max_share=0.05):
     return out, note
 
 
-def average_ranks(values):
+def average_ranks(values: Floats) -> Floats:
     """1-based ranks with ties averaged (as ``scipy.stats.rankdata``), in one sort."""
     order = np.argsort(values)
     ordered = values[order]
@@ -183,7 +191,9 @@ def average_ranks(values):
     return ranks
 
 
-def normalise(values, method, goalposts=None, target=None):
+def normalise(
+    values: Floats, method: str, goalposts: Sequence[float] | None = None, target: float | None = None
+) -> Floats:
     """Normalise one indicator column to 0–100 (NaN stays NaN).
 
     * ``percentile`` — average rank among the present values, ``100 × (rank − 0.5) / n``;
@@ -199,9 +209,13 @@ def normalise(values, method, goalposts=None, target=None):
     if v.size == 0:
         return out
     if method == "goalposts":
+        if goalposts is None:
+            raise ValueError("Goalposts normalisation needs goalposts [low, high].")
         low, high = goalposts
         out[present] = np.clip((v - low) / (high - low), 0.0, 1.0) * 100.0
     elif method == "target":
+        if target is None:
+            raise ValueError("Target normalisation needs a target.")
         out[present] = np.clip(v / target, 0.0, 1.0) * 100.0
     elif method == "percentile":
         out[present] = (average_ranks(v) - 0.5) / v.size * 100.0
@@ -227,22 +241,22 @@ class Prepared:
 
     index: pd.Index  # the units (normally a (region, cluster) MultiIndex)
     structure: Structure
-    raw: np.ndarray  # (U, I) raw values as given (NaN = missing)
-    mask: np.ndarray  # (U, I) bool, value present
-    normalised: dict  # method -> (U, I) float64 0–100; fixed-method indicators are the same in every entry
+    raw: Floats | None  # (U, I) raw values as given (NaN = missing); None in a Monte Carlo chunk's copy
+    mask: Bools  # (U, I) bool, value present
+    normalised: dict[str, Floats]  # method -> (U, I) float64 0–100; fixed-method indicators are the same in every entry
     method: str  # the methodology's default normalisation
-    treatment: dict = field(default_factory=dict)  # indicator -> note
+    treatment: dict[str, dict[str, Any]] = field(default_factory=dict)  # indicator -> note
 
     @property
-    def baseline(self):
+    def baseline(self) -> Floats:
         return self.normalised[self.method]
 
-    def coverage(self):
+    def coverage(self) -> "pd.Series[float]":
         """Per indicator: the share of units with a value."""
         return pd.Series(self.mask.mean(axis=0), index=self.structure.keys)
 
 
-def prepare(indicators, spec, methods=None):
+def prepare(indicators: pd.DataFrame, spec: Spec, methods: Iterable[str] | None = None) -> Prepared:
     """Assemble, treat and normalise the indicator table for one peer group.
 
     ``indicators`` has one row per unit and a column per indicator key; columns the methodology names but the
@@ -258,7 +272,7 @@ def prepare(indicators, spec, methods=None):
     mask = ~np.isnan(raw)
     outliers = spec["outliers"]
     normalised = {m: np.full(raw.shape, np.nan) for m in methods}
-    treatment = {}
+    treatment: dict[str, dict[str, Any]] = {}
     for i, entry in enumerate(structure.entries):
         column = raw[:, i]
         if entry.get("transform") == "log1p":
@@ -295,7 +309,9 @@ def prepare(indicators, spec, methods=None):
     )
 
 
-def _pattern_weights(pattern, structure, indicator_weights, group_weights):
+def _pattern_weights(
+    pattern: Bools, structure: Structure, indicator_weights: NDArray[Any], group_weights: NDArray[Any]
+) -> list[tuple[NDArray[Any], NDArray[Any]] | None]:
     """Applied weights for one missingness pattern under D weight draws.
 
     Returns, per axis, ``(inner (D, I), outer (D, G))`` — indicator weights renormalised within their group
@@ -315,7 +331,7 @@ def _pattern_weights(pattern, structure, indicator_weights, group_weights):
     )
     # A group is present when its present indicators carry weight (noise never zeroes a positive weight).
     group_present = inner_total.max(axis=0) > 0
-    axes = []
+    axes: list[tuple[NDArray[Any], NDArray[Any]] | None] = []
     for a in range(len(AXES)):
         cols = (structure.group_axis == a) & group_present
         if not cols.any():
@@ -327,7 +343,7 @@ def _pattern_weights(pattern, structure, indicator_weights, group_weights):
     return axes
 
 
-def _mask_patterns(mask):
+def _mask_patterns(mask: Bools) -> tuple[Bools, NDArray[np.intp]]:
     """The distinct rows of a boolean mask and each row's pattern number, via a packed integer key."""
     if mask.shape[1] > 62:
         patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
@@ -337,7 +353,14 @@ def _mask_patterns(mask):
     return mask[first], inverse.reshape(-1)
 
 
-def _batched_axes(filled, mask, structure, indicator_weights, group_weights, geometric):
+def _batched_axes(
+    filled: NDArray[np.floating[Any]],
+    mask: Bools,
+    structure: Structure,
+    indicator_weights: NDArray[np.floating[Any]],
+    group_weights: NDArray[np.floating[Any]],
+    geometric: Bools,
+) -> NDArray[np.floating[Any]]:
     """Axis scores for D weight draws at once: ``(D, U, 2)``.
 
     ``filled`` is the normalised matrix with missing cells set to 0 and ``mask`` the presence matrix (U, I);
@@ -371,7 +394,14 @@ def _batched_axes(filled, mask, structure, indicator_weights, group_weights, geo
     return out
 
 
-def aggregate(normalised, mask, structure, aggregation="arithmetic", indicator_weight=None, group_weight=None):
+def aggregate(
+    normalised: Floats,
+    mask: Bools,
+    structure: Structure,
+    aggregation: str = "arithmetic",
+    indicator_weight: Floats | None = None,
+    group_weight: Floats | None = None,
+) -> tuple[Floats, Floats]:
     """Both axes for every unit: ``(scores (U, 2), coverage (U, 2))``.
 
     Within a group, a weighted arithmetic mean over the indicators present; across groups, a weighted
@@ -399,7 +429,7 @@ def aggregate(normalised, mask, structure, aggregation="arithmetic", indicator_w
     return np.round(scores[0].astype(np.float64), 9), coverage
 
 
-def quadrants(right, want, thresholds):
+def quadrants(right: Floats, want: Floats, thresholds: Mapping[str, float]) -> NDArray[np.object_]:
     """Quadrant label per unit ('' where an axis is missing)."""
     high_right = right >= thresholds["right_to_win"]
     high_want = want >= thresholds["want_to_win"]
@@ -412,18 +442,20 @@ def quadrants(right, want, thresholds):
     return labels
 
 
-def opportunity(right, want):
+def opportunity(right: NDArray[np.floating[Any]], want: NDArray[np.floating[Any]]) -> NDArray[np.floating[Any]]:
     """The single ordering used for ranks: the geometric mean of the two axes."""
-    return np.sqrt(np.clip(right, 0, None) * np.clip(want, 0, None))
+    product: NDArray[np.floating[Any]] = np.clip(right, 0, None) * np.clip(want, 0, None)
+    root: NDArray[np.floating[Any]] = np.sqrt(product)
+    return root
 
 
-def _ranks_within(groups, values):
+def _ranks_within(groups: ArrayLike, values: NDArray[np.floating[Any]]) -> NDArray[np.floating[Any]]:
     """Rank 1 = best (highest value) within each group; NaN values rank last."""
     order = pd.Series(np.nan_to_num(values, nan=-np.inf))
     return order.groupby(np.asarray(groups)).rank(method="min", ascending=False).to_numpy()
 
 
-def _interval(draws):
+def _interval(draws: NDArray[np.floating[Any]]) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
     """5th and 95th percentiles over draws (axis 0), clipped to 0–100, as ``np.percentile`` (linear).
 
     A unit is NaN in every draw or in none (missingness does not depend on the draw). One ``partition`` on
@@ -438,7 +470,7 @@ def _interval(draws):
     return low, high
 
 
-def _percentiles(draws, qs):
+def _percentiles(draws: NDArray[Any], qs: Sequence[float]) -> list[NDArray[Any]]:
     """Linear-interpolation percentiles over axis 0 of a (D, U) array, via one partition."""
     n = draws.shape[0]
     values = np.ascontiguousarray(draws.T)
@@ -459,7 +491,15 @@ def _percentiles(draws, qs):
 # --------------------------------------------------------------------------------------------------------
 
 
-def monte_carlo(prepared, spec, draws, seed, weight_noise=0.25, rank_groups=None, chunk_units=2000):
+def monte_carlo(
+    prepared: Prepared,
+    spec: Spec,
+    draws: int,
+    seed: int | None,
+    weight_noise: float = 0.25,
+    rank_groups: ArrayLike | None = None,
+    chunk_units: int = 2000,
+) -> pd.DataFrame:
     """Uncertainty of every unit over weights, normalisation and aggregation, seeded and reproducible.
 
     Each draw perturbs every indicator and group weight by a uniform ±``weight_noise`` factor, picks one of
@@ -556,7 +596,14 @@ def monte_carlo(prepared, spec, draws, seed, weight_noise=0.25, rank_groups=None
 # --------------------------------------------------------------------------------------------------------
 
 
-def score(indicators, spec, uncertainty=True, draws=None, seed=None, alternatives=None):
+def score(
+    indicators: pd.DataFrame,
+    spec: Spec,
+    uncertainty: bool = True,
+    draws: int | None = None,
+    seed: int | None = None,
+    alternatives: bool | None = None,
+) -> tuple[pd.DataFrame, Prepared]:
     """Score every unit of a peer group under a validated methodology.
 
     ``indicators`` is indexed by unit — normally a (region, cluster) MultiIndex, whose first level groups
@@ -591,7 +638,7 @@ def score(indicators, spec, uncertainty=True, draws=None, seed=None, alternative
     return frame, prepared
 
 
-def _rank_groups(index):
+def _rank_groups(index: pd.Index) -> pd.Index | Ints:
     if isinstance(index, pd.MultiIndex):
         return index.get_level_values(0)
     return np.zeros(len(index), dtype=np.int64)
@@ -602,7 +649,7 @@ def _rank_groups(index):
 # --------------------------------------------------------------------------------------------------------
 
 
-def explain(raw, normalised, spec, top=3):
+def explain(raw: Mapping[str, Any], normalised: Mapping[str, Any], spec: Spec, top: int = 3) -> dict[str, Json]:
     """One unit's explanation from its raw and normalised values (dicts keyed by indicator).
 
     For each axis: every indicator's raw value, normalised value, nominal weight, applied weight (after
@@ -615,7 +662,7 @@ def explain(raw, normalised, spec, top=3):
     values = np.array([[_as_float(normalised.get(k)) for k in structure.keys]])
     mask = ~np.isnan(values)
     scores, coverage = aggregate(values, mask, structure, spec["aggregation"])
-    result = {}
+    result: dict[str, Json] = {}
     inner_total = np.bincount(structure.group_of, weights=structure.indicator_weight * mask[0])
     for a, axis in enumerate(AXES):
         cols = np.flatnonzero(structure.group_axis == a)
@@ -668,13 +715,13 @@ def explain(raw, normalised, spec, top=3):
     return result
 
 
-def _group_mean(values, mask, structure, g):
+def _group_mean(values: Floats, mask: Bools, structure: Structure, g: int) -> float:
     members = (structure.group_of == g) & mask
     weights = structure.indicator_weight[members]
     return float((values[members] * weights).sum() / weights.sum()) if weights.sum() else 0.0
 
 
-def _as_float(value):
+def _as_float(value: Any) -> float:
     if value is None:
         return np.nan
     try:
@@ -684,7 +731,7 @@ def _as_float(value):
     return value if np.isfinite(value) else np.nan
 
 
-def strategy_reasons(quadrant, explanation, labels=None):
+def strategy_reasons(quadrant: str, explanation: Mapping[str, Json], labels: Mapping[str, str] | None = None) -> Json:
     """The recommended strategy with its reasons, in words, from a unit's quadrant and explanation."""
     if not quadrant:
         return {"strategy": "", "summary": "Not enough data to place this cluster.", "reasons": []}

@@ -23,10 +23,15 @@ All functions silence numpy's divide/invalid warnings internally (``np.errstate`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from scoring.types import Bools, Floats
 
 SCOPES = ("traded", "local", "")
 _TOTAL_KEY = {"traded": "traded", "local": "local", "": "all"}
@@ -54,7 +59,7 @@ INDICATOR_COLUMNS = (
 )
 
 
-def _f64(a) -> np.ndarray:
+def _f64(a: ArrayLike) -> Floats:
     return np.asarray(a, dtype=np.float64)
 
 
@@ -69,22 +74,22 @@ class EconomicPanel:
 
     regions: pd.Index  # region codes, length R
     clusters: pd.Index  # cluster codes, length C
-    scope: np.ndarray  # (C,) str: "traded", "local" or "" (no split in this classification)
-    employment: np.ndarray  # (R, C) float64, year t; NaN = unknown
-    establishments: np.ndarray  # (R, C) float64 or NaN
-    payroll: np.ndarray  # (R, C) float64 or NaN (annual payroll)
-    region_total: dict[str, np.ndarray]  # {"traded": (R,), "local": (R,), "all": (R,)} region totals, year t
-    benchmark_cluster: np.ndarray  # (C,) national (benchmark) cluster employment, year t
+    scope: NDArray[np.str_]  # (C,) str: "traded", "local" or "" (no split in this classification)
+    employment: Floats  # (R, C) float64, year t; NaN = unknown
+    establishments: Floats  # (R, C) float64 or NaN
+    payroll: Floats  # (R, C) float64 or NaN (annual payroll)
+    region_total: dict[str, Floats]  # {"traded": (R,), "local": (R,), "all": (R,)} region totals, year t
+    benchmark_cluster: Floats  # (C,) national (benchmark) cluster employment, year t
     benchmark_total: dict[str, float]  # {"traded": .., "local": .., "all": ..} national totals, year t
-    benchmark_payroll: np.ndarray | None = None  # (C,) national cluster payroll, year t
+    benchmark_payroll: Floats | None = None  # (C,) national cluster payroll, year t
     benchmark_total_payroll: float | None = None  # national all-industry payroll (for job quality)
-    employment_start: np.ndarray | None = None  # (R, C) at the window start year (None: no window)
-    benchmark_cluster_start: np.ndarray | None = None  # (C,)
+    employment_start: Floats | None = None  # (R, C) at the window start year (None: no window)
+    benchmark_cluster_start: Floats | None = None  # (C,)
     benchmark_total_start: dict[str, float] | None = None
     window_years: int | None = None
-    relatedness: np.ndarray | None = None  # (C, C) published relatedness φ (diagonal ignored); None → co-location
+    relatedness: Floats | None = None  # (C, C) published relatedness φ (diagonal ignored); None → co-location
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         regions = pd.Index(self.regions)
         clusters = pd.Index(self.clusters)
         r, c = len(regions), len(clusters)
@@ -143,13 +148,13 @@ class EconomicPanel:
     def n_clusters(self) -> int:
         return len(self.clusters)
 
-    def total_key(self) -> np.ndarray:
+    def total_key(self) -> NDArray[np.str_]:
         """(C,) the key of ``region_total``/``benchmark_total`` each cluster's LQ uses: traded, local or all."""
         return np.array([_TOTAL_KEY[s] for s in self.scope.tolist()], dtype="<U6")
 
-    def flagged(self) -> np.ndarray:
+    def flagged(self) -> Bools:
         """(C,) bool: the clusters that get CMP strength flags (traded, and unsplit custom clusters)."""
-        return self.scope != "local"
+        return np.not_equal(self.scope, "local")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -158,30 +163,36 @@ class EconomicPanel:
 
 
 def dense_matrix(
-    row_codes, col_codes, values, rows=None, cols=None, fill=np.nan
-) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    row_codes: ArrayLike,
+    col_codes: ArrayLike,
+    values: ArrayLike,
+    rows: pd.Index | NDArray[Any] | None = None,
+    cols: pd.Index | NDArray[Any] | None = None,
+    fill: float = np.nan,
+) -> tuple[Floats, pd.Index, pd.Index]:
     """Pivot long (row, col, value) arrays to a dense float64 matrix with factorize + bincount (no pandas pivot).
 
     ``rows``/``cols`` fix the order (codes not listed are dropped); by default the sorted unique codes. Cells with no
     record get ``fill``; duplicate (row, col) records are summed.
     """
-    row_codes = pd.Index(np.asarray(row_codes))
-    col_codes = pd.Index(np.asarray(col_codes))
-    rows = pd.Index(pd.unique(row_codes)).sort_values() if rows is None else pd.Index(rows)
-    cols = pd.Index(pd.unique(col_codes)).sort_values() if cols is None else pd.Index(cols)
-    ri = rows.get_indexer(row_codes)
-    ci = cols.get_indexer(col_codes)
+    row_index = pd.Index(np.asarray(row_codes))
+    col_index = pd.Index(np.asarray(col_codes))
+    row_order = pd.Index(pd.unique(row_index)).sort_values() if rows is None else pd.Index(rows)
+    col_order = pd.Index(pd.unique(col_index)).sort_values() if cols is None else pd.Index(cols)
+    ri = row_order.get_indexer(row_index)
+    ci = col_order.get_indexer(col_index)
     keep = (ri >= 0) & (ci >= 0)
-    flat = ri[keep].astype(np.int64) * len(cols) + ci[keep]
-    size = len(rows) * len(cols)
+    flat = ri[keep].astype(np.int64) * len(col_order) + ci[keep]
+    size = len(row_order) * len(col_order)
     vals = _f64(values)[keep]
-    out = np.bincount(flat, weights=vals, minlength=size)
+    # numpy's stub types every bincount as integer; with float weights it returns float64.
+    out: Floats = np.bincount(flat, weights=vals, minlength=size)  # type: ignore[assignment]
     seen = np.bincount(flat, minlength=size) > 0
     out[~seen] = fill
-    return out.reshape(len(rows), len(cols)), rows, cols
+    return out.reshape(len(row_order), len(col_order)), row_order, col_order
 
 
-def _ratio(num, den) -> np.ndarray:
+def _ratio(num: ArrayLike, den: ArrayLike) -> Floats:
     """num / den with NaN (never inf) where den is zero or non-finite."""
     num = _f64(num)
     den = _f64(den)
@@ -193,7 +204,7 @@ def _ratio(num, den) -> np.ndarray:
     return out
 
 
-def column_quantiles(x: np.ndarray, valid: np.ndarray, qs) -> np.ndarray:
+def column_quantiles(x: Floats, valid: Bools, qs: Sequence[float]) -> Floats:
     """(len(qs), C) per-column quantiles of ``x`` over the rows where ``valid``, exactly as d3.quantile (v3).
 
     d3: ``H = (n - 1) p + 1; h = floor(H); v = x[h - 1]; e = H - h; e ? v + e (x[h] - v) : v`` on the ascending
@@ -224,7 +235,7 @@ def column_quantiles(x: np.ndarray, valid: np.ndarray, qs) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def location_quotient(panel: EconomicPanel) -> np.ndarray:
+def location_quotient(panel: EconomicPanel) -> Floats:
     """(R, C) float64 LQ with CMP's traded/local denominators where scope is set, all-industry totals otherwise.
 
     NaN where the region total is zero/unknown, the benchmark cluster employment is zero/unknown, or ``E_rc`` is
@@ -245,7 +256,7 @@ def location_quotient(panel: EconomicPanel) -> np.ndarray:
         return np.multiply(out, inv_share[None, :], out=out)
 
 
-def strength_flags(panel: EconomicPanel, lq: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def strength_flags(panel: EconomicPanel, lq: Floats | None = None) -> dict[str, Bools]:
     """CMP's four flags, (R, C) bool each: "strong", "strong10", "significant", "qualifying".
 
     Per cluster, within this region set, over the regions with employment > 0 (``cluster_calcs_reducer.js``):
@@ -291,7 +302,7 @@ def strength_flags(panel: EconomicPanel, lq: np.ndarray | None = None) -> dict[s
         }
 
 
-def cluster_strength(panel: EconomicPanel, flags: dict[str, np.ndarray]) -> np.ndarray:
+def cluster_strength(panel: EconomicPanel, flags: dict[str, Bools]) -> Floats:
     """(R,) share of a region's traded employment in its strong traded clusters (CMP).
 
     Numerator: employment in the clusters flagged "strong" (flags are only ever set on traded and unsplit
@@ -304,7 +315,7 @@ def cluster_strength(panel: EconomicPanel, flags: dict[str, np.ndarray]) -> np.n
     return _ratio(num, panel.region_total[key])
 
 
-def scale(panel: EconomicPanel) -> np.ndarray:
+def scale(panel: EconomicPanel) -> Floats:
     """(R, C) the region's share of benchmark (national) cluster employment, ``E_rc / E_Nc``."""
     return _ratio(panel.employment, panel.benchmark_cluster[None, :])
 
@@ -314,14 +325,14 @@ def scale(panel: EconomicPanel) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _cagr(end, start, years) -> np.ndarray:
+def _cagr(end: Floats, start: Floats, years: int) -> Floats:
     ratio = _ratio(end, start)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.power(ratio, 1.0 / years) - 1.0
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def growth(panel: EconomicPanel) -> dict[str, np.ndarray]:
+def growth(panel: EconomicPanel) -> dict[str, Floats]:
     """Growth over the panel's window.
 
     * "job_creation" (R, C): ``E_t − E_start`` (needs ``employment_start``);
@@ -346,7 +357,7 @@ def growth(panel: EconomicPanel) -> dict[str, np.ndarray]:
     return {"job_creation": job_creation, "cagr": cagr, "national_cagr": national}
 
 
-def shift_share(panel: EconomicPanel) -> dict[str, np.ndarray]:
+def shift_share(panel: EconomicPanel) -> dict[str, Floats]:
     """Lightcast four-component shift-share over the window, (R, C) each.
 
     With ``g_n = E_N,t / E_N,t0 − 1`` (benchmark total of the cluster's scope: traded, local, or all when there is
@@ -381,7 +392,7 @@ def shift_share(panel: EconomicPanel) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def rca(matrix: np.ndarray) -> np.ndarray:
+def rca(matrix: Floats) -> Floats:
     """Balassa RCA of a plain (R, K) matrix over its own totals, as py-ecomplexity computes it.
 
     ``RCA_rk = (X_rk / Σ_k X_rk) / (Σ_r X_rk / Σ_rk X_rk)`` (NaN-ignoring totals). NaN for all-zero rows/columns.
@@ -399,13 +410,13 @@ def rca(matrix: np.ndarray) -> np.ndarray:
         return np.multiply(out, inv_share[None, :], out=out)
 
 
-def presence(rca: np.ndarray, threshold: float = 1.0) -> np.ndarray:
+def presence(rca: Floats, threshold: float = 1.0) -> NDArray[np.float32]:
     """float32 0/1 presence ``M = 1[RCA >= threshold]``; NaN → 0 (as py-ecomplexity's ``nan_to_num``)."""
     with np.errstate(invalid="ignore"):
         return (np.asarray(rca) >= threshold).astype(np.float32)
 
 
-def proximity(m: np.ndarray) -> np.ndarray:
+def proximity(m: NDArray[np.float32]) -> Floats:
     """(K, K) float64 discrete symmetric proximity ``φ_kk' = C_kk' / max(u_k, u_k')`` with ``C = MᵀM``.
 
     ``u`` is the ubiquity (column sums of M). The co-occurrence counts are one float32 sgemm (exact: integers below
@@ -429,7 +440,7 @@ def proximity(m: np.ndarray) -> np.ndarray:
     return phi
 
 
-def density(m: np.ndarray, phi: np.ndarray) -> np.ndarray:
+def density(m: NDArray[np.float32], phi: Floats) -> Floats:
     """(R, K) relatedness density ``ω_rk = Σ_k' M_rk' φ_k'k / Σ_k' φ_k'k`` (Hidalgo et al. 2007); 0 where the column
     sum of φ is 0.
 
@@ -441,11 +452,11 @@ def density(m: np.ndarray, phi: np.ndarray) -> np.ndarray:
     phi32 = np.asarray(phi, dtype=np.float32)
     colsum = np.asarray(phi, dtype=np.float64).sum(axis=0)
     inv = np.divide(1.0, colsum, out=np.zeros_like(colsum), where=colsum > 0)
-    out = np.multiply(m32 @ phi32, inv[None, :])  # float32 × float64 → float64 in one pass
+    out: Floats = np.multiply(m32 @ phi32, inv[None, :])  # float32 × float64 → float64 in one pass
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-def _panel_phi(panel: EconomicPanel, m: np.ndarray) -> np.ndarray:
+def _panel_phi(panel: EconomicPanel, m: NDArray[np.float32]) -> Floats:
     """The panel's relatedness φ (NaN → 0, diagonal 0), or co-location proximity from ``m`` when none is given."""
     if panel.relatedness is None:
         return proximity(m)
@@ -454,7 +465,7 @@ def _panel_phi(panel: EconomicPanel, m: np.ndarray) -> np.ndarray:
     return phi
 
 
-def relatedness_density(panel: EconomicPanel, lq: np.ndarray | None = None) -> np.ndarray:
+def relatedness_density(panel: EconomicPanel, lq: Floats | None = None) -> Floats:
     """(R, C) density of the region's specialisations around each cluster: ``M = 1[LQ >= 1]`` (CMP LQ) and
     φ = ``panel.relatedness`` (published CMP relatedness; NaN → 0, diagonal ignored) or, when None, the co-location
     proximity of ``M`` within this region set."""
@@ -463,7 +474,7 @@ def relatedness_density(panel: EconomicPanel, lq: np.ndarray | None = None) -> n
     return density(m, _panel_phi(panel, m))
 
 
-def related_cluster_strength(panel: EconomicPanel, lq: np.ndarray | None = None) -> np.ndarray:
+def related_cluster_strength(panel: EconomicPanel, lq: Floats | None = None) -> Floats:
     """(R, C) Delgado–Porter–Stern related-cluster strength ``Σ_c' φ_cc' · LQ_rc' / Σ_c' φ_cc'`` (c' ≠ c).
 
     φ as in :func:`relatedness_density`. Unknown (NaN) LQs are left out of both sums, so the value is the
@@ -473,7 +484,7 @@ def related_cluster_strength(panel: EconomicPanel, lq: np.ndarray | None = None)
     return _related_strength(lq, _panel_phi(panel, presence(lq)))
 
 
-def _related_strength(lq: np.ndarray, phi: np.ndarray) -> np.ndarray:
+def _related_strength(lq: Floats, phi: Floats) -> Floats:
     known = np.isfinite(lq)
     num = np.where(known, lq, 0.0) @ phi.T
     den = known.astype(np.float64) @ phi.T
@@ -485,7 +496,7 @@ def _related_strength(lq: np.ndarray, phi: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def job_quality(panel: EconomicPanel) -> np.ndarray:
+def job_quality(panel: EconomicPanel) -> Floats:
     """(C,) national cluster average wage ÷ national all-industry average wage; NaN where unknown.
 
     ``(payroll_Nc / E_Nc) / (payroll_N / E_N,all)``.

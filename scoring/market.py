@@ -18,11 +18,13 @@ engine; this module scores what the audit enters. Cluster ids are compared as st
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from scoring.assets import ensure_columns
+from scoring.types import Floats
 
 INDICATORS = ("projected_growth", "priority_alignment", "trend_score", "investment_momentum")
 DETAILS = (
@@ -34,7 +36,7 @@ DETAILS = (
 )
 
 
-def forecast_growth(forecasts) -> pd.Series:
+def forecast_growth(forecasts: pd.DataFrame | None) -> pd.Series[float]:
     """Each forecast row's annual growth (implied CAGR, else the stated rate; NaN if neither), same index."""
     f = ensure_columns(
         forecasts,
@@ -47,7 +49,7 @@ def forecast_growth(forecasts) -> pd.Series:
         },
     )
 
-    def num(column):
+    def num(column: str) -> Floats:
         return pd.to_numeric(f[column], errors="coerce").to_numpy(dtype=np.float64)
 
     base, target, stated = num("base_value"), num("target_value"), num("growth_rate")
@@ -58,19 +60,26 @@ def forecast_growth(forecasts) -> pd.Series:
     return pd.Series(np.where(ok, implied, stated), index=f.index, dtype=np.float64)
 
 
-def _is_gva(metric) -> bool:
+def _is_gva(metric: object) -> bool:
     return isinstance(metric, str) and "gva" in metric.casefold()
 
 
-def _join(values) -> str:
-    seen = []
+def _join(values: Iterable[object]) -> str:
+    seen: list[str] = []
     for v in values:
         if isinstance(v, str) and v and v not in seen:
             seen.append(v)
     return "; ".join(seen)
 
 
-def market_indicators(clusters, forecasts, priorities, frameworks_selected, trend_ratings, cluster_inputs):
+def market_indicators(
+    clusters: Iterable[str],
+    forecasts: pd.DataFrame | None,
+    priorities: pd.DataFrame | None,
+    frameworks_selected: int | None,
+    trend_ratings: pd.DataFrame | None,
+    cluster_inputs: pd.DataFrame | None,
+) -> pd.DataFrame:
     """Market indicators and ``detail_`` columns, one row per cluster in ``clusters`` order (see module docstring)."""
     index = pd.Index(list(clusters))
     ids = [str(c) for c in index]

@@ -18,6 +18,10 @@ explanation can say "not recorded" rather than "no".
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from scoring.types import Json
 
 GROUPS = ("corporate", "capital", "government", "academia", "entrepreneurship")
 STAGES = ("organised", "emerging", "growth", "supercluster")
@@ -31,7 +35,7 @@ GROWTH_FUNDING = ("stable", "mixed")
 SUPERCLUSTER_FTE = 3.0
 
 
-def _number(value):
+def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -41,11 +45,13 @@ def _number(value):
     return None if math.isnan(out) else out
 
 
-def _fmt(x) -> str:
+def _fmt(x: object) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def _criterion(criterion, required, value, met, unknown=False, step=""):
+def _criterion(
+    criterion: str, required: str, value: str | None, met: bool, unknown: bool = False, step: str = ""
+) -> Json:
     return {
         "criterion": criterion,
         "required": required,
@@ -56,7 +62,7 @@ def _criterion(criterion, required, value, met, unknown=False, step=""):
     }
 
 
-def _at_least(criterion, raw, threshold, unit, step):
+def _at_least(criterion: str, raw: Any, threshold: float, unit: str, step: str) -> Json:
     """A numeric ``≥ threshold`` criterion; None → unknown."""
     value = _number(raw)
     if value is None:
@@ -65,14 +71,16 @@ def _at_least(criterion, raw, threshold, unit, step):
     return _criterion(criterion, f"at least {_fmt(threshold)} {unit}", f"{shown} {unit}", value >= threshold, step=step)
 
 
-def _yes(criterion, raw, step):
+def _yes(criterion: str, raw: Any, step: str) -> Json:
     """A yes/no criterion; None → unknown."""
     if raw is None:
         return _criterion(criterion, "yes", None, False, True, step)
     return _criterion(criterion, "yes", "yes" if raw else "no", bool(raw), step=step)
 
 
-def _criteria(facts: dict, stakeholder_groups, strong_cluster) -> dict:
+def _criteria(
+    facts: Mapping[str, Any], stakeholder_groups: Iterable[str] | None, strong_cluster: bool | None
+) -> dict[str, list[Json]]:
     members = facts.get("members_count")
     types = facts.get("member_types")
     distinct = sorted({str(t) for t in types if t}) if types is not None else None
@@ -184,7 +192,9 @@ def _criteria(facts: dict, stakeholder_groups, strong_cluster) -> dict:
     return {"organised": organised, "emerging": emerging, "growth": growth, "supercluster": supercluster}
 
 
-def maturity_stage(facts, stakeholder_groups, strong_cluster) -> dict:
+def maturity_stage(
+    facts: Mapping[str, Any] | None, stakeholder_groups: Iterable[str] | None, strong_cluster: bool | None
+) -> Json:
     """The stage a cluster organisation has reached, with every criterion shown, and the next steps.
 
     ``facts``: members_count, member_types (list), management_fte, has_board, has_ceo, annual_budget, funding_model
@@ -197,7 +207,9 @@ def maturity_stage(facts, stakeholder_groups, strong_cluster) -> dict:
     reached (empty at supercluster).
     """
     criteria = _criteria(dict(facts or {}), stakeholder_groups, strong_cluster)
-    stage, reached_so_far, stages, next_steps = "none", True, [], []
+    stage, reached_so_far = "none", True
+    stages: list[Json] = []
+    next_steps: list[str] = []
     for name in STAGES:
         own = criteria[name]
         reached = reached_so_far and all(c["met"] for c in own)

@@ -9,6 +9,9 @@ import copy
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
+
+from scoring.types import Json, Spec
 
 AXES = ("right_to_win", "want_to_win")
 NORMALISATIONS = ("percentile", "minmax", "zscore", "target", "goalposts")
@@ -25,15 +28,15 @@ class MethodologyError(ValueError):
 # indicator weights relative within a group; both are renormalised over what is present for a unit, and the
 # share of weight present is the coverage. A new default is a new file and a new version, never an edit.
 DEFAULT_SPEC_PATH = Path(__file__).with_name("methodologies") / "default-v1.json"
-DEFAULT_SPEC = json.loads(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+DEFAULT_SPEC: Json = json.loads(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
 
 
-def default_spec():
+def default_spec() -> Json:
     """A fresh copy of methodology v1."""
     return copy.deepcopy(DEFAULT_SPEC)
 
 
-def _number(value, where):
+def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MethodologyError(f"{where} must be a number, not {value!r}.")
     if value != value or value in (float("inf"), float("-inf")):
@@ -41,13 +44,13 @@ def _number(value, where):
     return float(value)
 
 
-def _choice(value, choices, where):
+def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
     if value not in choices:
         raise MethodologyError(f"{where} must be one of {', '.join(choices)}; got {value!r}.")
-    return value
+    return str(value)
 
 
-def validate_spec(spec):
+def validate_spec(spec: Any) -> Json:
     """Check a methodology spec and return it in canonical form (defaults filled in, numbers as floats).
 
     Raises ``MethodologyError`` naming the first problem: unknown axes, negative or non-numeric weights, an
@@ -57,7 +60,7 @@ def validate_spec(spec):
     if not isinstance(spec, dict):
         raise MethodologyError("A methodology must be an object.")
     base = default_spec()
-    out = {
+    out: Json = {
         "name": str(spec.get("name", base["name"])),
         "version": int(spec.get("version", 1)),
         "normalisation": _choice(
@@ -94,7 +97,7 @@ def validate_spec(spec):
     if not isinstance(axes, dict) or set(axes) != set(AXES):
         raise MethodologyError("axes must have exactly right_to_win and want_to_win.")
     out["axes"] = {}
-    seen = set()
+    seen: set[str] = set()
     for axis in AXES:
         groups = axes[axis]
         if not isinstance(groups, dict) or not groups:
@@ -109,7 +112,7 @@ def validate_spec(spec):
             indicators = group.get("indicators")
             if not isinstance(indicators, dict) or not indicators:
                 raise MethodologyError(f"{where} needs at least one indicator.")
-            clean = {}
+            clean: dict[str, Json] = {}
             group_weight = 0.0
             for key, indicator in indicators.items():
                 iwhere = f"{where}.indicators.{key}"
@@ -122,7 +125,7 @@ def validate_spec(spec):
                 direction = indicator.get("direction", 1)
                 if direction not in (1, -1):
                     raise MethodologyError(f"{iwhere}.direction must be 1 or -1.")
-                entry = {
+                entry: Json = {
                     "label": str(indicator.get("label", key)),
                     "weight": iweight,
                     "direction": direction,
@@ -159,13 +162,13 @@ def validate_spec(spec):
     return out
 
 
-def spec_fingerprint(spec):
+def spec_fingerprint(spec: Spec) -> str:
     """SHA-256 of the canonical spec: two specs with the same meaning have the same fingerprint."""
     text = json.dumps(validate_spec(spec), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def indicator_table(spec):
+def indicator_table(spec: Spec) -> list[tuple[str, str, str, float, Json]]:
     """One row per indicator: (axis, group, key, effective nominal weight within its axis, entry).
 
     The effective weight is group share × indicator share within the group; it sums to 1 over an axis.

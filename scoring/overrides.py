@@ -29,7 +29,7 @@ import copy
 import dataclasses
 import math
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,11 +37,14 @@ import pandas as pd
 from scoring.assets import ANCHOR_GROUPS, ANCHOR_TYPES
 from scoring.economic import _TOTAL_KEY, EconomicPanel
 from scoring.methodology import AXES, MethodologyError, validate_spec
+from scoring.types import AuditFrames
 
 OVERRIDE_KEYS = ("add_anchors", "add_jobs", "weights")
 MAX_ANCHORS = 50
 MAX_JOBS = 10_000_000
 MAX_WEIGHT = 1_000.0
+
+AuditT = TypeVar("AuditT", bound=AuditFrames)
 
 
 class OverrideError(ValueError):
@@ -56,21 +59,22 @@ class OverrideError(ValueError):
 def _number(value: Any, where: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise OverrideError(f"{where} must be a number, not {value!r}.")
-    if minimum is not None and value < minimum:
+    number: float = value
+    if minimum is not None and number < minimum:
         raise OverrideError(f"{where} must not be below {minimum:g}.")
-    if maximum is not None and value > maximum:
+    if maximum is not None and number > maximum:
         raise OverrideError(f"{where} must not be above {maximum:g}.")
-    return value
+    return number
 
 
 def _cluster(code: Any, where: str, clusters: Collection[str] | None) -> str:
-    code = str(code).strip() if code is not None else ""
-    if not code:
+    text = str(code).strip() if code is not None else ""
+    if not text:
         raise OverrideError(f"{where}: choose a cluster.")
-    if clusters is not None and code not in clusters:
+    if clusters is not None and text not in clusters:
         choices = ", ".join(sorted(clusters)) or "none"
-        raise OverrideError(f"{where}: unknown cluster {code!r}; pick one of the audit's candidates ({choices}).")
-    return code
+        raise OverrideError(f"{where}: unknown cluster {text!r}; pick one of the audit's candidates ({choices}).")
+    return text
 
 
 def _clean_anchor(n: int, anchor: Any, clusters: Collection[str] | None) -> dict[str, Any]:
@@ -105,7 +109,9 @@ def _clean_anchor(n: int, anchor: Any, clusters: Collection[str] | None) -> dict
     }
 
 
-def _clean_jobs(jobs: Any, clusters: Collection[str] | None, employment: Mapping[str, float | None] | None):
+def _clean_jobs(
+    jobs: Any, clusters: Collection[str] | None, employment: Mapping[str, float | None] | None
+) -> list[dict[str, Any]]:
     if not isinstance(jobs, list):
         raise OverrideError("add_jobs must be a list.")
     totals: dict[str, int] = {}
@@ -284,7 +290,14 @@ def apply_weights(spec: Mapping[str, Any], weights: Mapping[str, float] | None) 
         raise OverrideError(f"These weights make an invalid methodology: {error}") from error
 
 
-def apply_overrides(panel, audit, spec, overrides, *, benchmark_includes_region: bool):
+def apply_overrides(
+    panel: EconomicPanel,
+    audit: AuditT | None,
+    spec: Mapping[str, Any],
+    overrides: Any,
+    *,
+    benchmark_includes_region: bool,
+) -> tuple[EconomicPanel, AuditT | None, dict[str, Any]]:
     """``(panel, audit, spec)`` with the overrides applied; the inputs are left untouched.
 
     ``audit`` is the audit's inputs (any dataclass with ``candidates``, ``anchors`` and ``region_code``).

@@ -31,11 +31,14 @@ the partnerships among them (a simple undirected graph). For each cluster:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable, Mapping
 from difflib import SequenceMatcher
 from itertools import combinations
+from typing import Any, TypedDict
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from scoring.assets import (
     GROUPS,
@@ -46,6 +49,7 @@ from scoring.assets import (
     ensure_columns,
     haversine_km,
 )
+from scoring.types import Floats, Json
 
 SCORE = {
     "groups": 2.0,
@@ -61,11 +65,11 @@ POOL_SIZE = 40
 SECTOR_SIMILARITY = 0.85
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _round(x, digits=4):
+def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
@@ -73,10 +77,21 @@ def _is_anchor(key: str) -> bool:
     return key.startswith("a:")
 
 
+class _Party(TypedDict):
+    """What the strategy needs to know about one party."""
+
+    name: str
+    group: str
+    sector: str
+    clusters: frozenset[str]
+    lat: float
+    lon: float
+
+
 class _Network:
     """The audit's parties and partnership graph, with per-party lookups."""
 
-    def __init__(self, parties, partnerships):
+    def __init__(self, parties: pd.DataFrame | None, partnerships: pd.DataFrame | None) -> None:
         frame = ensure_columns(
             parties,
             {
@@ -90,7 +105,7 @@ class _Network:
             },
         )
         self.keys = [str(k) for k in frame["key"]]
-        self.info = {}
+        self.info: dict[str, _Party] = {}
         for row, key in zip(frame.itertuples(index=False), self.keys, strict=True):
             lat, lon = _float(row.latitude), _float(row.longitude)
             self.info[key] = {
@@ -102,25 +117,25 @@ class _Network:
                 "lon": lon,
             }
         self.edges = clean_edges(partnerships, self.info)
-        self.graph = nx.Graph()
+        self.graph: nx.Graph[str] = nx.Graph()
         self.graph.add_nodes_from(self.keys)
         self.graph.add_edges_from(zip(self.edges["source"], self.edges["target"], strict=True))
 
     def members(self, cluster: str) -> list[str]:
         return [k for k in self.keys if cluster in self.info[k]["clusters"]]
 
-    def distances(self, keys: list[str]) -> np.ndarray:
+    def distances(self, keys: list[str]) -> Floats:
         """(n, n) haversine km between the given parties (NaN where either is not located)."""
         lat = np.array([self.info[k]["lat"] for k in keys], dtype=np.float64)
         lon = np.array([self.info[k]["lon"] for k in keys], dtype=np.float64)
         return haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
 
-    def party(self, key: str, **extra) -> dict:
+    def party(self, key: str, **extra: Any) -> Json:
         info = self.info[key]
         return {"key": key, "name": info["name"], "group": info["group"], **extra}
 
 
-def _float(value) -> float:
+def _float(value: Any) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -128,7 +143,7 @@ def _float(value) -> float:
     return out if math.isfinite(out) else math.nan
 
 
-def _brokers(sub: nx.Graph, net: _Network, top: int) -> list[dict]:
+def _brokers(sub: nx.Graph[str], net: _Network, top: int) -> list[Json]:
     if sub.number_of_nodes() < 3:
         return []
     centrality = nx.betweenness_centrality(sub, normalized=True)
@@ -144,7 +159,9 @@ def _pool(members: list[str], net: _Network) -> list[str]:
     return sorted(anchors + rest[: POOL_SIZE - len(anchors)])
 
 
-def _related_pair(cu, cv, related) -> tuple[str, str] | None:
+def _related_pair(
+    cu: Iterable[str], cv: Iterable[str], related: Mapping[str, Collection[str]]
+) -> tuple[str, str] | None:
     if not related:
         return None
     for x in sorted(cu):
@@ -154,19 +171,27 @@ def _related_pair(cu, cv, related) -> tuple[str, str] | None:
     return None
 
 
-def _recommendations(members, sub, net, related, comp_sets, top) -> list[dict]:
-    component_of = {}
+def _recommendations(
+    members: list[str],
+    sub: nx.Graph[str],
+    net: _Network,
+    related: Mapping[str, Collection[str]],
+    comp_sets: Mapping[str, set[str]],
+    top: int,
+) -> list[Json]:
+    component_of: dict[str, int] = {}
     for i, nodes in enumerate(nx.connected_components(sub)):
         for k in nodes:
             component_of[k] = i
-    out = []
+    out: list[Json] = []
     pool = _pool(members, net)
     dist = net.distances(pool)
     for (i, u), (j, v) in combinations(enumerate(pool), 2):
         if net.graph.has_edge(u, v):
             continue
         a, b = net.info[u], net.info[v]
-        score, reasons = 0.0, []
+        score = 0.0
+        reasons: list[str] = []
         if a["group"] and b["group"] and a["group"] != b["group"]:
             score += SCORE["groups"]
             reasons.append(f"complementary groups ({a['group']} + {b['group']})")
@@ -214,10 +239,10 @@ def _recommendations(members, sub, net, related, comp_sets, top) -> list[dict]:
     return out[:top]
 
 
-def _bridges(members, net, comps) -> dict:
+def _bridges(members: list[str], net: _Network, comps: list[str]) -> Json:
     comp_set = set(comps)
     serves = {k: sorted(net.info[k]["clusters"] & comp_set) for k in members}
-    linked = {}
+    linked: dict[tuple[str, ...], int] = {}
     parties = []
     for k in sorted(members):
         if len(serves[k]) >= 2:
@@ -233,8 +258,8 @@ def _bridges(members, net, comps) -> dict:
         if pairs:
             u, v = sorted((s, t))
             edges.append({"source": u, "target": v, "components": [list(p) for p in pairs]})
-            for pair in pairs:
-                linked[pair] = linked.get(pair, 0) + 1
+            for linked_pair in pairs:
+                linked[linked_pair] = linked.get(linked_pair, 0) + 1
     edges.sort(key=lambda e: (e["source"], e["target"]))
     return {
         "components": comps,
@@ -245,10 +270,10 @@ def _bridges(members, net, comps) -> dict:
     }
 
 
-def _duplicates(members, net) -> list[dict]:
-    out = []
+def _duplicates(members: list[str], net: _Network) -> list[Json]:
+    out: list[Json] = []
     located = [k for k in members if math.isfinite(net.info[k]["lat"]) and math.isfinite(net.info[k]["lon"])]
-    by_group = {}
+    by_group: dict[str, list[str]] = {}
     for k in located:
         if net.info[k]["group"] and net.info[k]["sector"]:
             by_group.setdefault(net.info[k]["group"], []).append(k)
@@ -269,12 +294,13 @@ def _duplicates(members, net) -> list[dict]:
                     }
                 )
     member_set = set(members)
-    programmes = {}
+    programmes: dict[tuple[str, ...], list[list[str]]] = {}
     for row in net.edges.itertuples(index=False):
         if str(row.kind).casefold() != "programme" or not (row.source in member_set or row.target in member_set):
             continue
-        groups = tuple(sorted((net.info[row.source]["group"], net.info[row.target]["group"])))
-        programmes.setdefault(groups, []).append(sorted((row.source, row.target)))
+        source, target = str(row.source), str(row.target)  # clean_edges kept only known (str) party keys
+        groups = tuple(sorted((net.info[source]["group"], net.info[target]["group"])))
+        programmes.setdefault(groups, []).append(sorted((source, target)))
     for groups, pairs in sorted(programmes.items()):
         if len(pairs) >= 2:
             out.append(
@@ -287,7 +313,14 @@ def _duplicates(members, net) -> list[dict]:
     return out
 
 
-def partner_strategy(clusters, parties, partnerships, related=None, top=10, convergence=None) -> dict:
+def partner_strategy(
+    clusters: Iterable[str],
+    parties: pd.DataFrame | None,
+    partnerships: pd.DataFrame | None,
+    related: Mapping[str, Collection[str]] | None = None,
+    top: int = 10,
+    convergence: Mapping[str, Collection[str]] | None = None,
+) -> Json:
     """The partner strategy per cluster: ``{"clusters": {cluster_id: {...}}, "score_weights": SCORE}``.
 
     ``related``: optional cluster → set of related cluster ids. ``convergence``: optional convergence cluster →
@@ -300,7 +333,7 @@ def partner_strategy(clusters, parties, partnerships, related=None, top=10, conv
     conv = None if convergence is None else {str(k): {str(x) for x in v} for k, v in convergence.items()}
     ids = [str(c) for c in clusters]
     comp_sets = {c: comps for c, comps in (conv or {}).items() if len(comps) >= 2}
-    result = {}
+    result: dict[str, Json] = {}
     for cid in ids:
         members = net.members(cid)
         sub = net.graph.subgraph(members)

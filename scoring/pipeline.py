@@ -6,17 +6,21 @@ Monte Carlo can run inline or be split by region chunks (``monte_carlo_rows``) s
 the draws are seeded and sampled up front, so a split run gives the same numbers as an inline one.
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from scoring import composite
 from scoring.assets import asset_indicators
-from scoring.economic import economic_indicators
+from scoring.economic import EconomicPanel, economic_indicators
 from scoring.market import market_indicators
 from scoring.maturity import maturity_stage
 from scoring.partners import partner_strategy
+from scoring.types import AuditFrames, Json, Spec
 
 STRONG_FLAGS = ("strong", "strong10", "significant", "qualifying")
 
@@ -29,10 +33,14 @@ class EngineResult:
     inputs: pd.DataFrame  # (region, cluster) -> the methodology's raw indicator values
     scores: pd.DataFrame  # (region, cluster) -> axes, coverage, quadrant, strategy, rank (+ intervals)
     prepared: composite.Prepared
-    results: dict = field(default_factory=dict)  # coverage, treatment, maturity, partner strategy
+    results: Json = field(default_factory=dict)  # coverage, treatment, maturity, partner strategy
 
 
-def composite_inputs(economics, national_growth=None, national_overall=None):
+def composite_inputs(
+    economics: pd.DataFrame,
+    national_growth: "pd.Series[float] | None" = None,
+    national_overall: float | None = None,
+) -> pd.DataFrame:
     """The raw values of the economic and market indicators the methodology names, per unit.
 
     ``national_growth`` (a Series by cluster) replaces the panel's own national CAGR when the panel has no
@@ -58,7 +66,7 @@ def composite_inputs(economics, national_growth=None, national_overall=None):
     return frame
 
 
-def _audit_indicators(audit, economics):
+def _audit_indicators(audit: AuditFrames, economics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Asset and market indicators for the audited region's candidate clusters (rows of that region only)."""
     region = audit.region_code
     regional = economics.xs(region, level="region") if region in economics.index.get_level_values(0) else None
@@ -86,11 +94,11 @@ def _audit_indicators(audit, economics):
     return assets, market
 
 
-def _maturity(audit, economics, assets):
+def _maturity(audit: AuditFrames, economics: pd.DataFrame, assets: pd.DataFrame | None) -> list[Json]:
     out = []
     for body in audit.cluster_organisations:
         groups = set(body["facts"].get("member_types") or [])
-        strong = None
+        strong: bool | None = None
         for cluster in body["clusters"]:
             key = (audit.region_code, cluster)
             if key in economics.index:
@@ -102,14 +110,14 @@ def _maturity(audit, economics, assets):
     return out
 
 
-def _groups_present(assets, cluster):
+def _groups_present(assets: pd.DataFrame | None, cluster: str) -> set[str]:
     if assets is None or cluster not in assets.index or "detail_groups_present" not in assets.columns:
         return set()
     text = assets.loc[cluster, "detail_groups_present"]
     return {g.strip() for g in str(text).split(",") if g and g.strip()} if isinstance(text, str) else set()
 
 
-def _partner_strategy(audit, related):
+def _partner_strategy(audit: AuditFrames, related: Mapping[str, Collection[str]] | None) -> Json:
     anchors = audit.anchors.assign(sector="")[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]
     stakeholders = audit.stakeholders[["key", "name", "group", "sector", "clusters", "latitude", "longitude"]]
     parties = pd.concat([anchors, stakeholders], ignore_index=True)
@@ -120,17 +128,17 @@ def _partner_strategy(audit, related):
 
 
 def run(
-    panel,
-    spec,
+    panel: EconomicPanel,
+    spec: Spec,
     *,
-    national_growth=None,
-    national_overall=None,
-    audit=None,
-    draws=None,
-    seed=None,
-    related=None,
-    fan_out=False,
-):
+    national_growth: "pd.Series[float] | None" = None,
+    national_overall: float | None = None,
+    audit: AuditFrames | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    related: Mapping[str, Collection[str]] | None = None,
+    fan_out: bool = False,
+) -> EngineResult:
     """Score a panel (and an audit's region within it) under a validated methodology.
 
     ``draws`` overrides the methodology's Monte Carlo draws; with ``fan_out`` the draws are left to
@@ -138,7 +146,7 @@ def run(
     """
     economics = economic_indicators(panel)
     inputs = composite_inputs(economics, national_growth, national_overall)
-    results = {}
+    results: Json = {}
     assets = None
     if audit is not None:
         assets, market = _audit_indicators(audit, economics)
@@ -176,16 +184,16 @@ def run(
     return EngineResult(economics=economics, inputs=inputs, scores=scores, prepared=prepared, results=results)
 
 
-def _details(frame):
+def _details(frame: pd.DataFrame) -> dict[str, Json]:
     """The ``detail_`` columns of an indicator frame, as JSON-friendly dicts by cluster."""
     details = frame[[c for c in frame.columns if c.startswith("detail_")]]
-    out = {}
+    out: dict[str, Json] = {}
     for cluster, row in details.iterrows():
-        out[str(cluster)] = {k.removeprefix("detail_"): _plain(v) for k, v in row.items()}
+        out[str(cluster)] = {str(k).removeprefix("detail_"): _plain(v) for k, v in row.items()}
     return out
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
@@ -193,7 +201,7 @@ def _plain(value):
     return value
 
 
-def region_chunks(scores_index, n_chunks):
+def region_chunks(scores_index: pd.Index, n_chunks: int) -> list[NDArray[np.intp]]:
     """Split the units into ``n_chunks`` lists of positions that never split a region."""
     regions = pd.factorize(scores_index.get_level_values(0))[0]
     unique = np.unique(regions)
@@ -201,7 +209,13 @@ def region_chunks(scores_index, n_chunks):
     return [np.flatnonzero(np.isin(regions, g)) for g in groups if g.size]
 
 
-def monte_carlo_rows(prepared, spec, rows, draws=None, seed=None):
+def monte_carlo_rows(
+    prepared: composite.Prepared,
+    spec: Spec,
+    rows: NDArray[np.intp] | list[int],
+    draws: int | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Monte Carlo for a subset of units (whole regions), identical to the same units in a full run."""
     settings = spec["uncertainty"]
     subset = composite.Prepared(

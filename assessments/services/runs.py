@@ -15,28 +15,36 @@ import math
 import os
 import socket
 import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from numpy.typing import ArrayLike, NDArray
 
 from assessments import score_cache, tasks
-from assessments.inputs import NoStatistics, audit_inputs, economic_panel
-from assessments.models import Score, ScoreRun, ScoreRunChunk
+from assessments.inputs import NoStatistics, PanelContext, audit_inputs, economic_panel
+from assessments.models import Methodology, Scenario, Score, ScoreRun, ScoreRunChunk
 from assessments.services import ScoringError, methodologies, scenarios
 from audits.models import Audit
 from clusters.models import ClusterDefinition, ClusterRelatedness
 from core.bulk import insert_rows
-from core.models import RunStatus
+from core.models import Organisation, RunStatus
 from integrations.services import webhooks_notify
-from regions.models import Dataset
-from scoring import pipeline
+from regions.models import Dataset, RegionSet
+from scoring import composite, pipeline
 from scoring.composite import explain, strategy_reasons
 from scoring.methodology import spec_fingerprint, validate_spec
+from scoring.types import Floats, Json
+
+Plan = list[NDArray[np.intp]]  # the unit positions of each Monte Carlo chunk; empty when the run does not fan out
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +58,15 @@ MAX_ATTEMPTS = 3
 # --------------------------------------------------------------------------------------------------------
 
 
-def _fingerprint(*, region_set, year, methodology, audit, scenario, organisation):
+def _fingerprint(
+    *,
+    region_set: RegionSet,
+    year: int,
+    methodology: Methodology,
+    audit: Audit | None,
+    scenario: Scenario | None,
+    organisation: Organisation | None,
+) -> str:
     payload = {
         "methodology": spec_fingerprint(methodology.spec),
         "region_set": region_set.slug,
@@ -65,12 +81,21 @@ def _fingerprint(*, region_set, year, methodology, audit, scenario, organisation
         "audit": audit_inputs(audit).fingerprint_payload if audit else None,
         "scenario": {"id": scenario.pk, "overrides": scenario.overrides} if scenario else None,
     }
-    return ScoreRun.fingerprint_of(payload)
+    fingerprint: str = ScoreRun.fingerprint_of(payload)
+    return fingerprint
 
 
 def score_run_request(
-    *, region_set=None, year=None, methodology=None, audit=None, scenario=None, trigger="", user=None, force=False
-):
+    *,
+    region_set: RegionSet | None = None,
+    year: int | None = None,
+    methodology: Methodology | None = None,
+    audit: Audit | None = None,
+    scenario: Scenario | None = None,
+    trigger: str = "",
+    user: User | AnonymousUser | None = None,
+    force: bool = False,
+) -> tuple[ScoreRun, bool]:
     """Ask for a score run; returns ``(run, created)``.
 
     Identical inputs (same fingerprint) return the queued or running run, or — unless ``force`` — the latest
@@ -119,11 +144,17 @@ def score_run_request(
     return run, True
 
 
-def _worker_name():
+def _fresh(run_id: int) -> ScoreRun:
+    """The run's row as it is now."""
+    run: ScoreRun = ScoreRun.objects.get(pk=run_id)
+    return run
+
+
+def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def score_run_fail(*, run_id, error, status=RunStatus.FAILED):
+def score_run_fail(*, run_id: int, error: object, status: str = RunStatus.FAILED) -> None:
     """Record a failed (or timed-out) run with its error; idempotent."""
     now = timezone.now()
     run = ScoreRun.objects.get(pk=run_id)
@@ -134,10 +165,10 @@ def score_run_fail(*, run_id, error, status=RunStatus.FAILED):
     _announce_finished(run_id)
 
 
-def _announce_finished(run_id):
+def _announce_finished(run_id: int) -> None:
     """Once the finishing transaction commits, tell the organisation's webhooks (public runs have no audience)."""
 
-    def notify():
+    def notify() -> None:
         run = ScoreRun.objects.select_related("region_set", "methodology").filter(pk=run_id).first()
         if run is None or run.organisation_id is None:
             return
@@ -177,17 +208,17 @@ def _announce_finished(run_id):
 # --------------------------------------------------------------------------------------------------------
 
 
-def _progress(run, percent, message=None):
-    fields = {"progress": percent, "heartbeat_at": timezone.now()}
+def _progress(run: ScoreRun, percent: int, message: str | None = None) -> None:
+    fields: dict[str, Any] = {"progress": percent, "heartbeat_at": timezone.now()}
     if message:
         run.append_log(message)
         fields["log"] = run.log
     ScoreRun.objects.filter(pk=run.pk).update(**fields)
 
 
-def _related_map(clusters):
+def _related_map(clusters: Iterable[ClusterDefinition]) -> dict[str, set[str]]:
     code_of = {c.pk: c.code for c in clusters}
-    related = {}
+    related: dict[str, set[str]] = {}
     for a, b in ClusterRelatedness.objects.filter(
         cluster_id__in=code_of, related_id__in=code_of, is_related=True
     ).values_list("cluster_id", "related_id"):
@@ -195,10 +226,12 @@ def _related_map(clusters):
     return related
 
 
-def _engine(run, *, fan_out_allowed=True):
+def _engine(
+    run: ScoreRun, *, fan_out_allowed: bool = True
+) -> tuple[pipeline.EngineResult, PanelContext, Json, dict[str, float], Plan]:
     """Read the inputs and run the engine; returns (result, context, plan) where plan lists chunk rows or []."""
     spec = validate_spec(run.methodology.spec)
-    timings = {}
+    timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
         panel, context = economic_panel(run.region_set, run.year, organisation=run.organisation)
@@ -229,18 +262,18 @@ def _engine(run, *, fan_out_allowed=True):
         fan_out=fan_out,
     )
     timings["engine_s"] = round(time.perf_counter() - started, 3)
-    plan = []
+    plan: Plan = []
     if fan_out:
         plan = pipeline.region_chunks(result.scores.index, math.ceil(units * draws / CHUNK_WORK))
     return result, context, spec, timings, plan
 
 
-def score_run_execute(*, run_id, worker=None):
+def score_run_execute(*, run_id: int, worker: str | None = None) -> ScoreRun:
     """Claim and compute a run. Returns the run; a run someone else claimed is returned untouched."""
-    run = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
+    run: ScoreRun = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
     if run.status == RunStatus.QUEUED and run.attempts >= MAX_ATTEMPTS:
         score_run_fail(run_id=run.pk, error=f"gave up after {run.attempts} attempts")
-        return ScoreRun.objects.get(pk=run_id)
+        return _fresh(run_id)
     if not run.claim(worker or _worker_name()):
         return run
     _progress(run, 5, f"claimed by {run.worker} (attempt {run.attempts})")
@@ -248,36 +281,43 @@ def score_run_execute(*, run_id, worker=None):
         result, context, spec, timings, plan = _engine(run)
     except ScoringError as error:
         score_run_fail(run_id=run.pk, error=error)
-        return ScoreRun.objects.get(pk=run_id)
+        return _fresh(run_id)
     if plan:
         return _fan_out(run, result, context, spec, timings, plan)
     _progress(run, 80, f"engine done in {timings['engine_s']} s; writing scores")
     return _write(run, result, context, timings, spec)
 
 
-def _baseline_key(run, part="baseline"):
+def _baseline_key(run: ScoreRun, part: str = "baseline") -> str:
     return f"score-run:{run.pk}:{part}"
 
 
-def _monte_carlo_inputs(run):
+def _monte_carlo_inputs(run: ScoreRun) -> tuple[composite.Prepared, Json]:
     """What a chunk needs: the normalised matrices and the spec (cached apart from the heavier baseline)."""
-    cached = cache.get(_baseline_key(run, "monte-carlo"))
+    cached: tuple[composite.Prepared, Json] | None = cache.get(_baseline_key(run, "monte-carlo"))
     if cached is not None:
         return cached
     result, _, spec = _baseline(run)
     return result.prepared, spec
 
 
-def _baseline(run):
+def _baseline(run: ScoreRun) -> tuple[pipeline.EngineResult, PanelContext, Json]:
     """A fanned-out run's inputs and baseline: from the shared cache, or recomputed (deterministic) if evicted."""
-    cached = cache.get(_baseline_key(run))
+    cached: tuple[pipeline.EngineResult, PanelContext, Json] | None = cache.get(_baseline_key(run))
     if cached is not None:
         return cached
     result, context, spec, _, _ = _engine(run)
     return result, context, spec
 
 
-def _fan_out(run, result, context, spec, timings, plan):
+def _fan_out(
+    run: ScoreRun,
+    result: pipeline.EngineResult,
+    context: PanelContext,
+    spec: Json,
+    timings: dict[str, float],
+    plan: Plan,
+) -> ScoreRun:
     """Store the baseline, then enqueue one Monte Carlo task per region chunk."""
     # Chunks on other workers read the baseline from the shared cache (Redis in production) instead of
     # re-reading and recomputing it; a cache miss only costs that recomputation.
@@ -294,12 +334,12 @@ def _fan_out(run, result, context, spec, timings, plan):
         ScoreRun.objects.filter(pk=run.pk).update(log=run.log)
         for index in range(len(plan)):
             tasks.execute_score_chunk.delay_on_commit(run.pk, index, len(plan))
-    return ScoreRun.objects.get(pk=run.pk)
+    return _fresh(run.pk)
 
 
-def score_run_chunk(*, run_id, index, total):
+def score_run_chunk(*, run_id: int, index: int, total: int) -> ScoreRun:
     """Compute one region chunk's Monte Carlo; the last chunk to finish writes the run's scores."""
-    run = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
+    run: ScoreRun = ScoreRun.objects.select_related("methodology", "region_set", "audit", "organisation").get(pk=run_id)
     if run.status != RunStatus.RUNNING or ScoreRunChunk.objects.filter(run=run, index=index).exists():
         return run
     started = time.perf_counter()
@@ -316,7 +356,7 @@ def score_run_chunk(*, run_id, index, total):
         )
         if created:
             ScoreRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now())
-        done = ScoreRun.objects.select_for_update().get(pk=run.pk)
+        done: ScoreRun = ScoreRun.objects.select_for_update().get(pk=run.pk)
         done.progress = 30 + int(60 * done.chunks_done / max(done.chunks_total, 1))
         done.save(update_fields=["progress"])
         last = created and done.chunks_done == done.chunks_total
@@ -325,7 +365,7 @@ def score_run_chunk(*, run_id, index, total):
     # Every chunk is in: merge the intervals into the baseline and write.
     result, context, spec = _baseline(run)
     merged = result.scores.copy()
-    filled = {}
+    filled: dict[str, Floats] = {}
     for chunk in ScoreRunChunk.objects.filter(run=run).order_by("index"):
         data = np.load(io.BytesIO(bytes(chunk.payload)), allow_pickle=False)
         for j, name in enumerate(data["columns"].tolist()):
@@ -341,7 +381,9 @@ def score_run_chunk(*, run_id, index, total):
     return written
 
 
-def _write(run, result, context, timings, spec):
+def _write(
+    run: ScoreRun, result: pipeline.EngineResult, context: PanelContext, timings: dict[str, float], spec: Json
+) -> ScoreRun:
     """Write every score and mark the run succeeded, in one transaction.
 
     ``spec`` is the methodology the engine actually used (a scenario may have changed its weights), so the stored
@@ -354,7 +396,7 @@ def _write(run, result, context, timings, spec):
     keys = prepared.structure.keys
     region_id = {r.code: r.pk for r in context.regions}
     cluster_id = {c.code: c.pk for c in context.clusters}
-    if run.audit_id:
+    if run.audit is not None:
         keep = scores.index.get_level_values("region") == run.audit.region.code
     else:
         keep = np.ones(len(scores), dtype=bool)
@@ -369,18 +411,20 @@ def _write(run, result, context, timings, spec):
 
     # Column by column: round, turn non-finite into None and convert to Python once per column, so the cost is
     # a few vectorised passes plus one tuple per row rather than a Python call per value.
-    def column(values, digits=6):
-        values = np.asarray(values, dtype=np.float64)
-        finite = np.isfinite(values)
-        rounded = np.round(np.where(finite, values, 0.0), digits).tolist()
+    def column(values: ArrayLike, digits: int = 6) -> list[float | None]:
+        array = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(array)
+        rounded: list[float] = np.round(np.where(finite, array, 0.0), digits).tolist()
         return [v if ok else None for v, ok in zip(rounded, finite.tolist(), strict=True)]
 
-    def whole(values):
+    def whole(values: ArrayLike) -> list[int | None]:
         return [None if v is None else int(v) for v in column(values, 0)]
 
-    def optional(name):
+    def optional(name: str) -> Floats:
         return picked[name].to_numpy(dtype=np.float64) if name in picked else np.full(len(picked), np.nan)
 
+    if prepared.raw is None:  # only a Monte Carlo chunk's trimmed copy drops it, and a chunk never writes
+        raise ScoringError("The run's baseline has no raw indicator values; score it again.")
     raw = np.round(prepared.raw[positions], 6)
     normalised = np.round(prepared.baseline[positions], 6)
     present = ~(np.isnan(raw) & np.isnan(normalised))
@@ -447,12 +491,14 @@ def _write(run, result, context, timings, spec):
         "datasets": [slug for slug, _ in context.datasets],
     }
     with transaction.atomic():
-        current = ScoreRun.objects.select_for_update().get(pk=run.pk)
+        current: ScoreRun = ScoreRun.objects.select_for_update().get(pk=run.pk)
         if current.status != RunStatus.RUNNING:
             return current  # reconciled or failed meanwhile: never write over it
         Score.objects.filter(run=run).delete()
         insert_rows(Score, fields, rows)
-        stale = bool(run.audit_id) and Audit.objects.filter(pk=run.audit_id, version__gt=run.audit_version).exists()
+        stale = (
+            run.audit_id is not None and Audit.objects.filter(pk=run.audit_id, version__gt=run.audit_version).exists()
+        )
         timings = {**timings, "write_s": round(time.perf_counter() - started, 3)}
         current.append_log(f"wrote {len(rows)} scores")
         ScoreRun.objects.filter(pk=run.pk).update(
@@ -473,10 +519,10 @@ def _write(run, result, context, timings, spec):
         # would join and sort the whole table meanwhile. Refresh them now (about a tenth of a second).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Score._meta.db_table}")
-    return ScoreRun.objects.get(pk=run.pk)
+    return _fresh(run.pk)
 
 
-def _json_default(value):
+def _json_default(value: object) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, set):
@@ -484,7 +530,7 @@ def _json_default(value):
     return str(value)
 
 
-def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
+def score_runs_reconcile(*, stuck_after_seconds: int = 900, now: datetime | None = None) -> dict[str, int]:
     """Re-enqueue runs stuck in queued or running (a lost message, a dead worker); fail those out of attempts.
 
     The database is the source of truth: a queued run older than the threshold is enqueued again (claiming
@@ -492,7 +538,7 @@ def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
     queued, or failed once it has used its attempts. Returns counts.
     """
     now = now or timezone.now()
-    threshold = now - timezone.timedelta(seconds=stuck_after_seconds)
+    threshold = now - timedelta(seconds=stuck_after_seconds)
     counts = {"requeued": 0, "reset": 0, "failed": 0}
     for run in ScoreRun.objects.filter(status=RunStatus.QUEUED, updated_at__lt=threshold):
         ScoreRun.objects.filter(pk=run.pk).update(updated_at=now)
@@ -517,13 +563,13 @@ def score_runs_reconcile(*, stuck_after_seconds=900, now=None):
 # --------------------------------------------------------------------------------------------------------
 
 
-def rescore_after_reference_change(*, slugs):
+def rescore_after_reference_change(*, slugs: Iterable[str]) -> int:
     """Re-request the latest current run of every subject once reference data changed.
 
     The datasets' fingerprints are part of every run's fingerprint, so each request creates a new run; the
     old scores stay until the new ones are written.
     """
-    seen = set()
+    seen: set[tuple[Any, ...]] = set()
     requested = 0
     for run in (
         ScoreRun.objects.succeeded()
