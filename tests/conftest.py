@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.html import Element, parse_html
 
 from core.models import Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -88,6 +89,61 @@ def _database_url():
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def html_elements(html, tag, **attributes):
+    """The ``tag`` elements of ``html`` (a page, a fragment, or an element found before) that have ``attributes``.
+
+    Attribute names take hyphens as underscores (``aria_label``); ``class_`` matches one class among several;
+    ``True`` matches an attribute with any value (``selected=True``). Pages are read with Django's own HTML
+    parser, so a check names the element it means rather than a string that could appear anywhere.
+    """
+    root = html if isinstance(html, Element) else parse_html(html)
+    wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attributes.items()}
+
+    def matches(element):
+        present = dict(element.attributes)
+        for name, value in wanted.items():
+            if name not in present:
+                return False
+            if name == "class" and value is not True:
+                if value not in (present[name] or "").split():
+                    return False
+            elif value is not True and present[name] != value:
+                return False
+        return True
+
+    found, stack = [], [root]
+    while stack:
+        element = stack.pop()
+        if element.name == tag and matches(element):
+            found.append(element)
+        stack.extend(reversed([child for child in element.children if isinstance(child, Element)]))
+    return found
+
+
+def html_text(element):
+    """An element's text with its descendants', whitespace collapsed."""
+    parts = [child if isinstance(child, str) else html_text(child) for child in element.children]
+    return " ".join(" ".join(parts).split())
+
+
+def html_table(table):
+    """The body rows of a ``<table>`` element as dicts of column heading to cell text."""
+    headings = [html_text(th) for head in html_elements(table, "thead") for th in html_elements(head, "th")]
+    return [
+        dict(zip(headings, [html_text(cell) for cell in html_elements(row, "td")], strict=False))
+        for body in html_elements(table, "tbody")
+        for row in html_elements(body, "tr")
+    ]
+
+
+def main_navigation_links(response):
+    """The links of a page's main navigation (the bar on every page) as a dict of href to text."""
+    assert response.status_code == 200
+    navigation = html_elements(response.content.decode(), "nav", aria_label="Main navigation")
+    assert len(navigation) == 1
+    return {dict(a.attributes)["href"]: html_text(a) for a in html_elements(navigation[0], "a")}
 
 
 def wait_until(predicate, timeout, interval=0.25):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from core.middleware import SESSION_KEY
 from core.models import Membership, Role
+from tests.conftest import html_elements, html_text, main_navigation_links
 from tests.factories import PASSWORD, AuditFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,17 @@ def remove_url(membership):
 
 def messages_of(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def members_listed(response):
+    """The members table: each member's username and the role selected for them."""
+    assert response.status_code == 200
+    table = html_elements(response.content.decode(), "table")[0]
+    listed = {}
+    for row in html_elements(html_elements(table, "tbody")[0], "tr"):
+        username = html_text(html_elements(row, "span", class_="fw-medium")[0])
+        listed[username] = [dict(o.attributes)["value"] for o in html_elements(row, "option", selected=True)]
+    return listed
 
 
 @pytest.fixture
@@ -47,17 +59,17 @@ def owner_membership(owner, organisation):
 
 
 def test_an_admin_sees_the_members_and_their_roles_and_no_one_elses(admin_client, member, officer, outsider):
-    page = admin_client.get(MEMBERS).content.decode()
-    for username in ("owner", "member", "officer"):
-        assert username in page
-    assert "outsider" not in page and "Rival Council" not in page
+    response = admin_client.get(MEMBERS)
+    assert members_listed(response) == {"owner": [Role.ADMIN], "member": [Role.VIEWER], "officer": [Role.OFFICER]}
+    assert "Rival Council" not in response.content.decode()
 
 
-def test_the_navigation_links_to_member_admin_for_admins_only(client, owner, member):
-    client.force_login(owner)
-    assert MEMBERS in client.get(reverse("audits:list")).content.decode()
-    client.force_login(member)
-    assert MEMBERS not in client.get(reverse("audits:list")).content.decode()
+@pytest.mark.parametrize("role", list(Role))
+def test_the_navigation_links_to_member_admin_for_admins_only(client, organisation, owner, role):
+    user = owner if role == Role.ADMIN else MembershipFactory(organisation=organisation, role=role).user
+    client.force_login(user)
+    links = main_navigation_links(client.get(reverse("audits:list")))
+    assert links.get(MEMBERS) == ("Members" if role == Role.ADMIN else None)
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.OFFICER, Role.REVIEWER])
@@ -150,7 +162,8 @@ def test_an_admin_changes_a_role(admin_client, viewer_membership):
 
 
 def test_an_unknown_role_is_refused(admin_client, viewer_membership):
-    admin_client.post(role_url(viewer_membership), {"role": "superuser"})
+    response = admin_client.post(role_url(viewer_membership), {"role": "superuser"})
+    assert response["Location"] == MEMBERS and messages_of(response) == ["Choose one of the roles."]
     viewer_membership.refresh_from_db()
     assert viewer_membership.role == Role.VIEWER
 
@@ -205,10 +218,13 @@ def test_an_admin_of_two_organisations_manages_only_the_active_one(client, owner
     session = client.session
     session[SESSION_KEY] = organisation.pk
     session.save()
-    assert "rival-viewer" not in client.get(MEMBERS).content.decode()
+    assert set(members_listed(client.get(MEMBERS))) == {"owner"}
     assert client.post(remove_url(rival)).status_code == 404
     client.post(reverse("switch_organisation"), {"organisation": other_organisation.pk})
-    assert "rival-viewer" in client.get(MEMBERS).content.decode()
+    assert members_listed(client.get(MEMBERS)) == {
+        "owner": [Role.ADMIN],
+        "rival-viewer": [Role.VIEWER],
+    }
 
 
 # --- The command line keeps the same rule -------------------------------------------------------------------

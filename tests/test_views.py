@@ -8,7 +8,8 @@ from audits.models import AuditCluster, AuditStatus, MarketForecast, TrendRating
 from clusters.models import ClusterKind, ClusterMember, ClusterOrganisation, ClusterRelatedness, ClusterScope
 from core.middleware import SESSION_KEY
 from core.models import Role
-from regions.models import Dataset, EconomicObservation, IndustryCode, RegionScheme, RegionSetMembership
+from regions.models import Dataset, EconomicObservation, IndustryCode, RegionScheme, RegionSet, RegionSetMembership
+from tests.conftest import html_elements, html_table, html_text
 from tests.factories import (
     PASSWORD,
     AnchorFactory,
@@ -124,20 +125,47 @@ def test_it_serves_every_page_to_a_member(member_client, audit, region, region_s
         assert member_client.get(url).status_code == 200, url
 
 
-def test_it_shows_navigation_role_badge_and_organisation(member_client, organisation):
-    content = member_client.get(reverse("home")).content.decode()
-    for label in ("Home", "Audits", "Regions", "Clusters", "Sign out"):
-        assert label in content
-    assert organisation.name in content
-    assert "role-viewer" in content
-    assert reverse("admin:index") not in content
+def main_navigation(response):
+    assert response.status_code == 200
+    return html_elements(response.content.decode(), "nav", aria_label="Main navigation")[0]
+
+
+def switcher_shows(response):
+    """The organisation and role on the switcher button (the menu under it lists every membership's role)."""
+    button = html_elements(main_navigation(response), "button", data_testid="org-switcher")[0]
+    badge = html_elements(button, "span", class_="role-badge")[0]
+    role_classes = [
+        name for name in dict(badge.attributes)["class"].split() if name.startswith("role-") and name != "role-badge"
+    ]
+    return html_text(html_elements(button, "span", class_="org-name")[0]), html_text(badge), role_classes
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_it_shows_navigation_role_badge_and_organisation(client, organisation, role):
+    user = UserFactory(username=f"a-{role}")
+    MembershipFactory(user=user, organisation=organisation, role=role)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    nav = main_navigation(response)
+    links = {html_text(a): dict(a.attributes)["href"] for a in html_elements(nav, "a", class_="nav-link")}
+    assert {label: links.get(label) for label in ("Home", "Audits", "Regions", "Clusters")} == {
+        "Home": reverse("home"),
+        "Audits": reverse("audits:list"),
+        "Regions": reverse("regions:set_list"),
+        "Clusters": reverse("clusters:list"),
+    }
+    sign_out = html_elements(nav, "form", action=reverse("logout"), method="post")
+    assert [html_text(button) for form in sign_out for button in html_elements(form, "button")] == ["Sign out"]
+    assert switcher_shows(response) == (organisation.name, role.label, [f"role-{role}"])
+    assert not html_elements(nav, "a", href=reverse("admin:index"))
 
 
 def test_it_links_the_admin_for_staff(client, member):
     member.is_staff = True
     member.save()
     client.force_login(member)
-    assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+    admin = html_elements(main_navigation(client.get(reverse("home"))), "a", href=reverse("admin:index"))
+    assert [html_text(link) for link in admin] == ["Admin"]
 
 
 def test_it_loads_no_asset_from_another_host(member_client):
@@ -250,7 +278,7 @@ def test_the_switcher_switches_to_a_member_organisation(client, member, other_or
     assert client.session[SESSION_KEY] == other_organisation.pk
     home = client.get(reverse("home"))
     assert home.context["active_organisation"] == other_organisation
-    assert b"role-reviewer" in home.content
+    assert switcher_shows(home) == (other_organisation.name, "Reviewer", ["role-reviewer"])
 
 
 def test_the_switcher_ignores_an_offsite_next(member_client, organisation):
@@ -365,16 +393,30 @@ def _audits_with_assets(organisation, region, region_set, n):
         PartnershipFactory(audit=audit)
 
 
+def _audit_rows(response):
+    """The audits table of a page: each audit's link and its row (column heading to cell text)."""
+    assert response.status_code == 200
+    table = html_elements(response.content.decode(), "table", class_="table-app")[0]
+    links = [dict(a.attributes)["href"] for row in html_elements(table, "tbody") for a in html_elements(row, "a")]
+    return [link for link in links if link.startswith("/audits/")], html_table(table)
+
+
 @pytest.mark.parametrize("name", ["home", "audits:list"])
 def test_audit_lists_run_a_bounded_number_of_queries(
     member_client, organisation, region, region_set, django_assert_max_num_queries, name
 ):
     _audits_with_assets(organisation, region, region_set, 2)
     with django_assert_max_num_queries(10):
-        member_client.get(reverse(name))
+        response = member_client.get(reverse(name))
+    assert len(_audit_rows(response)[0]) == 2
     _audits_with_assets(organisation, region, region_set, 15)
     with django_assert_max_num_queries(10):
-        assert len(member_client.get(reverse(name)).context["audits"]) == 17
+        response = member_client.get(reverse(name))
+    links, rows = _audit_rows(response)
+    audits = organisation.audits.all()
+    assert sorted(links) == sorted(reverse("audits:detail", args=[audit.pk]) for audit in audits)
+    # The counts the query-count is about: two anchors and a partnership's two stakeholders on every row.
+    assert [(row["Anchors"], row["Stakeholders"]) for row in rows] == [("2", "2")] * 17
 
 
 def test_audit_detail_runs_a_bounded_number_of_queries(member_client, audit, cluster, django_assert_max_num_queries):
@@ -387,12 +429,36 @@ def test_audit_detail_runs_a_bounded_number_of_queries(member_client, audit, clu
             PartnershipFactory(audit=audit, from_stakeholder=stakeholder, to_stakeholder=None, to_anchor=anchor)
             ClusterOrganisation.objects.create(audit=audit, name=f"Org {anchor.pk}").clusters.add(cluster)
 
+    def tables(response):
+        """Each tab's table rows, keyed by the tab pane's id."""
+        assert response.status_code == 200
+        page = response.content.decode()
+        return {
+            pane: html_table(html_elements(html_elements(page, "div", id=pane)[0], "table")[0])
+            for pane in ("tab-anchors", "tab-stakeholders", "tab-partnerships", "tab-organisations")
+        }
+
     add_assets(2)
     with django_assert_max_num_queries(16):
-        member_client.get(reverse("audits:detail", args=[audit.pk]))
+        response = member_client.get(reverse("audits:detail", args=[audit.pk]))
+    assert len(tables(response)["tab-anchors"]) == 2
     add_assets(15)
     with django_assert_max_num_queries(16):
-        assert len(member_client.get(reverse("audits:detail", args=[audit.pk])).context["detail"].anchors) == 17
+        response = member_client.get(reverse("audits:detail", args=[audit.pk]))
+    shown = tables(response)
+    anchors, stakeholders = audit.anchors.all(), audit.stakeholders.all()
+    assert sorted((r["Anchor"], r["Clusters"]) for r in shown["tab-anchors"]) == sorted(
+        (a.name, cluster.name) for a in anchors
+    )
+    assert sorted((r["Stakeholder"], r["Clusters"]) for r in shown["tab-stakeholders"]) == sorted(
+        (s.name, cluster.name) for s in stakeholders
+    )
+    assert sorted((r["Source"], r["Target"]) for r in shown["tab-partnerships"]) == sorted(
+        (p.from_stakeholder.name, p.to_anchor.name) for p in audit.partnerships.all()
+    )
+    assert sorted(r["Organisation"] for r in shown["tab-organisations"]) == sorted(
+        f"Org {a.pk} {cluster.name}" for a in anchors
+    )
 
 
 def test_region_pages_run_a_bounded_number_of_queries(member_client, region_set, django_assert_max_num_queries):
@@ -403,23 +469,42 @@ def test_region_pages_run_a_bounded_number_of_queries(member_client, region_set,
         )
     RegionSetFactory.create_batch(5)
     with django_assert_max_num_queries(10):
-        member_client.get(reverse("regions:list", args=[region_set.slug]))
+        regions = member_client.get(reverse("regions:list", args=[region_set.slug]))
+    assert regions.status_code == 200
+    rows = html_table(html_elements(regions.content.decode(), "table")[0])
+    assert sorted((row["Code"], row["Parent"]) for row in rows) == [(f"QC{n:02d}", "Parentland") for n in range(30)]
     with django_assert_max_num_queries(10):
-        member_client.get(reverse("regions:set_list"))
+        sets = member_client.get(reverse("regions:set_list"))
+    assert sets.status_code == 200
+    linked = {dict(a.attributes)["href"] for a in html_elements(sets.content.decode(), "a", class_="stretched-link")}
+    assert linked == {reverse("regions:list", args=[slug]) for slug in RegionSet.objects.values_list("slug", flat=True)}
 
 
 def test_cluster_list_runs_a_bounded_number_of_queries(member_client, django_assert_max_num_queries):
-    ClusterFactory.create_batch(3, kind=ClusterKind.BENCHMARK)
+    def listed(response):
+        assert response.status_code == 200
+        tables = html_elements(response.content.decode(), "table")
+        return {(row["Cluster"], row["Classification"]) for table in tables for row in html_table(table)}
+
+    benchmark = ClusterFactory.create_batch(3, kind=ClusterKind.BENCHMARK)
     with django_assert_max_num_queries(10):
-        member_client.get(reverse("clusters:list"))
-    ClusterFactory.create_batch(30, kind=ClusterKind.CUSTOM)
+        response = member_client.get(reverse("clusters:list"))
+    assert {(c.name, c.classification.name) for c in benchmark} <= listed(response)
+    custom = ClusterFactory.create_batch(30, kind=ClusterKind.CUSTOM)
     with django_assert_max_num_queries(10):
-        member_client.get(reverse("clusters:list"))
+        response = member_client.get(reverse("clusters:list"))
+    assert {(c.name, c.classification.name) for c in benchmark + custom} <= listed(response)
 
 
 def test_audit_list_shows_status_badges(member_client, organisation, region, region_set):
-    AuditFactory(organisation=organisation, region=region, region_set=region_set, status=AuditStatus.APPROVED)
-    assert b"Approved" in member_client.get(reverse("audits:list")).content
+    for status in (AuditStatus.APPROVED, AuditStatus.DRAFT):
+        AuditFactory(organisation=organisation, region=region, region_set=region_set, status=status,
+                     title=f"A {status} audit")  # fmt: skip
+    _, rows = _audit_rows(member_client.get(reverse("audits:list")))
+    assert sorted((row["Audit"].split(" · ")[0], row["Status"]) for row in rows) == [
+        ("A approved audit v1", "Approved"),
+        ("A draft audit v1", "Draft"),
+    ]
 
 
 def test_pages_show_empty_states_for_a_user_without_organisation(client):
