@@ -4,7 +4,9 @@ cluster builder, crosswalk help and the completeness meter."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from anchors.models import AnchorCandidate, AnchorInstitution
@@ -17,6 +19,7 @@ from core.models import Role
 from regions.models import Region, RegionSet
 from scoring.methodology import default_spec, validate_spec
 from stakeholders.models import Partnership, Stakeholder
+from tests.conftest import html_elements, html_text
 from tests.factories import (
     AnchorFactory,
     AuditFactory,
@@ -513,16 +516,63 @@ def _populate(audit, fintech, n, start=0):
         TrendRating.objects.create(audit=audit, cluster=fintech, theme=f"theme {i}", rating=3)
 
 
+# The records each step lists, by the ``data-kind`` of their section.
+STEP_RECORDS = {
+    "clusters": {"candidates": AuditCluster},
+    "anchors": {"anchors": AnchorInstitution},
+    "stakeholders": {"stakeholders": Stakeholder},
+    "partnerships": {"partnerships": Partnership},
+    "organisation": {"organisations": ClusterOrganisation},
+    "market": {"forecasts": MarketForecast, "ratings": TrendRating},
+    "review": {},
+}
+
+
+def _step_shows(response):
+    """What a step page lists: each record section's records (their element ids and text), and the review's
+    counts."""
+    assert response.status_code == 200
+    page = response.content.decode()
+    sections = {
+        dict(section.attributes)["data-kind"]: {
+            dict(record.attributes)["id"]: html_text(record)
+            for record in html_elements(section, "li", data_testid="record")
+        }
+        for section in html_elements(page, "section", class_="record-section")
+    }
+    counts = [
+        html_text(count) for grid in html_elements(page, "div", class_="review-counts") for count in grid.children
+    ]
+    return sections, counts
+
+
 @pytest.mark.parametrize("step", STEP_SLUGS)
 def test_each_step_runs_a_bounded_number_of_queries(officer, audit, fintech, step, django_assert_max_num_queries):
+    """As many queries for eight records of each kind as for two, and the page shows all of them."""
+    assert set(STEP_RECORDS) == set(STEP_SLUGS)
+
+    def stored():
+        return {
+            slug: sorted(f"{slug}-{pk}" for pk in model.objects.filter(audit=audit).values_list("pk", flat=True))
+            for slug, model in STEP_RECORDS[step].items()
+        }
+
     client = login(officer)
     _populate(audit, fintech, 2)
     client.get(step_url(audit, step))
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
-        client.get(step_url(audit, step))
+        sections, _ = _step_shows(client.get(step_url(audit, step)))
+    assert {slug: sorted(records) for slug, records in sections.items()} == stored()
     _populate(audit, fintech, 6, start=2)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(step_url(audit, step)).status_code == 200
+        sections, counts = _step_shows(client.get(step_url(audit, step)))
+
+    assert {slug: sorted(records) for slug, records in sections.items()} == stored()
+    assert all(len(records) == 8 for slug, records in stored().items() if slug != "candidates")
+    for slug in ("anchors", "stakeholders"):  # the clusters each record is tied to are shown with it
+        assert all(fintech.name in text for text in sections.get(slug, {}).values())
+    if step == "review":
+        assert [count.split(" · ")[0] for count in counts] == [
+            "1 candidate clusters", "8 anchors", "8 stakeholders", "8 partnerships", "8 cluster organisations",
+            "8 forecasts", "0 priority frameworks", "8 trend ratings",
+        ]  # fmt: skip

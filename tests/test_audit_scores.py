@@ -15,6 +15,7 @@ from audits.services import audit_changed
 from clusters.models import ClusterDefinition, ClusterOrganisation
 from core.models import RunStatus
 from regions.models import Region, RegionSet
+from tests.conftest import html_elements, html_text
 from tests.factories import AnchorFactory, AuditFactory, PartnershipFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,13 +143,40 @@ def test_a_failed_run_shows_its_error_and_the_last_scores(member_client, audit, 
     assert f"Showing the scores of run #{scored.pk}".encode() in response.content
 
 
+def _score_rows(response, table_id):
+    """The cluster names in a scores table's rows (an absent table shows none)."""
+    assert response.status_code == 200
+    tables = html_elements(response.content.decode(), "table", id=table_id)
+    return [
+        html_text(html_elements(row, "a", class_="explain-toggle")[0])
+        for table in tables
+        for row in html_elements(table, "tr", class_="score-row")
+    ]
+
+
 def test_the_scores_tab_runs_a_bounded_number_of_queries(member_client, audit, scored, django_assert_num_queries):
     """As many queries for 60-odd scores as for two: the scores and their clusters are read in one query."""
+
+    def names(scores):
+        return sorted(score.cluster.name for score in scores.select_related("cluster"))
+
+    candidates, others = (
+        Score.objects.filter(run=scored, candidate=True),
+        Score.objects.filter(run=scored, candidate=False),
+    )
+    assert others.count() > 50
     with CaptureQueriesContext(connection) as everything:
-        assert len(member_client.get(detail_url(audit)).context["scores"].others) > 50
-    Score.objects.filter(run=scored, candidate=False).delete()
+        response = member_client.get(detail_url(audit))
+    assert sorted(_score_rows(response, "other-scores-table")) == names(others)
+    assert sorted(_score_rows(response, "candidate-scores")) == names(candidates)
+    others.delete()
     with django_assert_num_queries(len(everything.captured_queries)):
-        assert member_client.get(detail_url(audit)).context["scores"].others == []
+        response = member_client.get(detail_url(audit))
+    assert _score_rows(response, "other-scores-table") == []
+    assert sorted(_score_rows(response, "candidate-scores")) == [
+        "Biopharmaceuticals",
+        "Education and Knowledge Creation",
+    ]
     assert len(everything.captured_queries) <= 20
 
 
