@@ -438,6 +438,7 @@ def test_another_organisations_cluster_cannot_be_a_component_or_candidate(office
     assert (
         post(client, reverse("audits:edit_candidate_add", args=[audit.pk]), {"cluster": theirs.pk}).status_code == 404
     )
+    assert not AuditCluster.objects.filter(cluster=theirs).exists()
 
 
 def test_code_search_lists_codes_of_the_region_sets_classification_with_titles(officer, audit):

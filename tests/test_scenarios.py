@@ -225,10 +225,12 @@ def test_the_shipped_methodology_is_read_only(client, reviewer):
     assert listing.status_code == 200 and default.label in listing.content.decode()
     page = client.get(reverse("dashboard_methodology_edit", args=[default.pk]))
     assert page.status_code == 200 and b"read-only" in page.content and b"Save as a new version" not in page.content
+    methodologies_before = list(Methodology.objects.values_list("pk", "spec"))
     assert (
         client.post(reverse("dashboard_methodology_edit", args=[default.pk]), _editor_form(default.spec)).status_code
         == 403
     )
+    assert list(Methodology.objects.values_list("pk", "spec")) == methodologies_before
 
 
 def test_clone_validate_and_revise_a_methodology(

@@ -130,6 +130,11 @@ def test_approved_audits_are_read_only(world, api):
     mine.audit.save()
     response = api(mine.write_key).patch(f"/api/v1/anchors/{mine.anchor.pk}/", {"staff": 1}, format="json")
     assert response.status_code == 409 and "approved" in response.json()["detail"]
+    assert api(mine.write_key).delete(f"/api/v1/anchors/{mine.anchor.pk}/").status_code == 409
+    anchor, version = mine.anchor.staff, mine.audit.version
+    mine.anchor.refresh_from_db()
+    mine.audit.refresh_from_db()
+    assert (mine.anchor.staff, mine.audit.version) == (anchor, version)
 
 
 def test_writes_move_the_audit_version_on_and_record_history(world, api):
