@@ -12,7 +12,7 @@ with Django's test client signed in as the demo admin, requests
 * the Kendall Square audit's dashboard (its candidate clusters),
 
 once to warm up and ``--repeats`` times measured. It prints the median and p95 server time (request → response,
-no network), the number of database queries (asserted constant in tests/test_dashboard_region.py), and as its last
+no network), the number of database queries (asserted constant in tests/dashboards/test_region.py), and as its last
 line one JSON object.
 """
 

@@ -27,7 +27,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboards"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboards"
 QUADRANTS = ["lead", "build", "leverage", "monitor"]
 
 

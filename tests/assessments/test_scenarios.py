@@ -1,5 +1,5 @@
 """Scenarios: overrides applied to the engine's inputs, scenario runs, the what-if pages and the methodology editor."""
-# ruff: noqa: F811 - fixtures imported from tests.test_score_runs are redefined as arguments
+# ruff: noqa: F811 - fixtures imported from tests.assessments.test_score_runs are redefined as arguments
 
 import json
 import re
@@ -10,8 +10,8 @@ from django.urls import reverse
 from assessments.models import Methodology, Scenario, Score, ScoreRun
 from assessments.services import methodologies, scenarios
 from core.models import Role, RunStatus
+from tests.assessments.test_score_runs import massachusetts_audit, run_now, states  # noqa: F401 - fixtures
 from tests.factories import MembershipFactory, UserFactory
-from tests.test_score_runs import massachusetts_audit, run_now, states  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

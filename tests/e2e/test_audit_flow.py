@@ -27,7 +27,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "audit-flow"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "audit-flow"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboards"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboards"
 
 
 @pytest.fixture

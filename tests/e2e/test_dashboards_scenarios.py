@@ -19,7 +19,7 @@ from tests.factories import AuditFactory, ClusterFactory, MembershipFactory, Org
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboards"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboards"
 
 
 def _run(audit, methodology, scenario=None, tag="before"):
