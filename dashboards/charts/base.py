@@ -38,11 +38,21 @@ def base_layout(**overrides):
     return layout
 
 
+def chart_text(value):
+    """Free text (a cluster, party or region name) made safe for a Plotly label.
+
+    Plotly renders a subset of HTML in every label (``<b>``, ``<br>``, ``<a href>``, ``<span style>``), so a name
+    containing markup would become a link or styled text in the chart. ``&``, ``<`` and ``>`` are written as the
+    entities Plotly shows literally; quotes need no escaping there.
+    """
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def figure_html(figure: go.Figure, *, div_id, label):
     """A figure as a safe HTML fragment (no plotly.js inside), labelled for screen readers.
 
     ``label`` often carries free text (custom cluster names), so it is escaped into the attribute. The figure's
-    own text is safe as Plotly writes it: its JSON escapes ``<``, ``>`` and ``/``.
+    JSON escapes ``<``, ``>`` and ``/``, so no text ends the script; text Plotly draws goes through ``chart_text``.
     """
     html = pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id, config=CONFIG)
     return format_html('<div role="img" aria-label="{}" class="chart">{}</div>', label, mark_safe(html))  # noqa: S308

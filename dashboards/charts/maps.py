@@ -9,7 +9,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboards.charts.base import FONT, GROUP_COLOURS, base_layout
+from dashboards.charts.base import FONT, GROUP_COLOURS, base_layout, chart_text
 
 MAP_STYLE = "white-bg"
 COLOUR_SCALE = "Cividis"  # sequential and colour-blind safe
@@ -134,11 +134,12 @@ def choropleth_figure(*, geojson, rows, label, center, zoom, height=540, value_f
         geojson=geojson,
         locations=[code for code, _, _ in rows],
         z=[value for _, _, value in rows],
-        text=[name for _, name, _ in rows],
+        text=[chart_text(name) for _, name, _ in rows],
+        meta=chart_text(label),
         colorscale=COLOUR_SCALE,
         marker={"line": {"width": 0.4, "color": "white"}, "opacity": 0.9},
-        colorbar={"title": {"text": label, "side": "right"}, "thickness": 14, "len": 0.8},
-        hovertemplate=f"<b>%{{text}}</b><br>{label}: %{{z:{value_format}}}<extra>%{{location}}</extra>",
+        colorbar={"title": {"text": chart_text(label), "side": "right"}, "thickness": 14, "len": 0.8},
+        hovertemplate=f"<b>%{{text}}</b><br>%{{meta}}: %{{z:{value_format}}}<extra>%{{location}}</extra>",
     )
     return go.Figure(trace, layout=_map_layout(center, zoom, height))
 
@@ -162,7 +163,7 @@ def points_figure(*, points, boundary, center, zoom, height=540):
                     name=f"{group.title()} {'anchors' if kind == 'anchor' else 'stakeholders'}",
                     legendgroup=group,
                     marker={"size": symbol_size, "color": colour, "opacity": 0.95 if line else 0.8},
-                    customdata=[[p["name"], p["type"], group.title()] for p in selected],
+                    customdata=[[chart_text(p["name"]), p["type"], group.title()] for p in selected],
                     hovertemplate=POINT_HOVER,
                 )
             )
@@ -202,12 +203,12 @@ def benchmark_figure(*, clusters, series, height=None):
     ]  # fmt: skip  (Okabe-Ito based, colour-blind safe)
     traces = [
         go.Bar(
-            y=clusters,
+            y=[chart_text(cluster) for cluster in clusters],
             x=values,
-            name=name,
+            name=chart_text(name),
             orientation="h",
             marker={"color": palette[i % len(palette)]},
-            hovertemplate=f"<b>{name}</b><br>%{{y}}: %{{x:.1f}}<extra></extra>",
+            hovertemplate="<b>%{fullData.name}</b><br>%{y}: %{x:.1f}<extra></extra>",
         )
         for i, (name, values) in enumerate(series)
     ]

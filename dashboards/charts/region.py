@@ -3,7 +3,14 @@
 import networkx as nx
 import plotly.graph_objects as go
 
-from dashboards.charts.base import GROUP_COLOURS, QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
+from dashboards.charts.base import (
+    GROUP_COLOURS,
+    QUADRANT_COLOURS,
+    QUADRANT_LABELS,
+    base_layout,
+    chart_text,
+    figure_html,
+)
 
 UP, DOWN = "#15803d", "#d97706"
 
@@ -29,7 +36,7 @@ def quadrant_chart(scores, thresholds):
                 y=[s.want_to_win for s in rows],
                 mode="markers",
                 name=QUADRANT_LABELS[quadrant],
-                text=[s.cluster.name for s in rows],
+                text=[chart_text(s.cluster.name) for s in rows],
                 customdata=[[s.rank or "—", f"{s.employment or 0:,.0f}"] for s in rows],
                 hovertemplate="<b>%{text}</b><br>Right to win %{x:.1f} · Want to win %{y:.1f}"
                 "<br>Rank %{customdata[0]} · %{customdata[1]} jobs<extra></extra>",
@@ -167,7 +174,7 @@ def network_chart(network):
                 y=[positions[n["key"]][1] for n in nodes],
                 mode="markers+text",
                 name=group.capitalize(),
-                text=[n["name"] for n in nodes],
+                text=[chart_text(n["name"]) for n in nodes],
                 textposition="top center",
                 hovertemplate="<b>%{text}</b><extra>" + group.capitalize() + "</extra>",
                 marker={

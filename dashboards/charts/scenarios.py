@@ -5,7 +5,7 @@ Its rows are ``dashboards.selectors.Delta``.
 
 import plotly.graph_objects as go
 
-from dashboards.charts.base import QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, figure_html
+from dashboards.charts.base import QUADRANT_COLOURS, QUADRANT_LABELS, base_layout, chart_text, figure_html
 
 QUADRANT_TINTS = {"lead": "#00805f", "build": "#0063a6", "leverage": "#a34700", "monitor": "#55606e"}
 
@@ -21,7 +21,7 @@ def arrow_figure(rows, thresholds):
             y=[d.want_before for d in placed],
             mode="markers",
             name="Before",
-            text=[d.name for d in placed],
+            text=[chart_text(d.name) for d in placed],
             hovertemplate="<b>%{text}</b> (before)<br>Right to win %{x:.1f} · Want to win %{y:.1f}<extra></extra>",
             marker={
                 "size": 12,
@@ -36,7 +36,7 @@ def arrow_figure(rows, thresholds):
             y=[d.want_after for d in placed],
             mode="markers+text",
             name="After",
-            text=[d.name for d in placed],
+            text=[chart_text(d.name) for d in placed],
             textposition="top center",
             hovertemplate="<b>%{text}</b> (after)<br>Right to win %{x:.1f} · Want to win %{y:.1f}<extra></extra>",
             marker={

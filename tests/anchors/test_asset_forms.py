@@ -68,3 +68,26 @@ def test_a_partnership_joins_two_parties_of_the_same_audit(organisation):
     foreign = PartnershipForm(data={"source": f"a:{mit.pk}", "target": f"s:{stranger.pk}", "kind": "research",
                                     "strength": "3"}, audit=audit)  # fmt: skip
     assert not foreign.is_valid() and "target" in foreign.errors
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:window.__xss=1", "JavaScript:alert(1)", "data:text/html,<script>x</script>"]
+)
+def test_every_link_field_refuses_a_script_url(organisation, settings, link):
+    # Links the pages render as <a href> (websites, sources, evidence, a webhook's target) take http(s) only.
+    from audits.forms import ClusterOrganisationForm, MarketForecastForm
+    from integrations.forms import WebhookCreateForm
+
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+    audit = AuditFactory(organisation=organisation)
+    forms = {
+        "anchor website": (AnchorInstitutionForm, "website"), "anchor evidence": (AnchorInstitutionForm, "evidence"),
+        "stakeholder website": (StakeholderForm, "website"),
+        "cluster organisation website": (ClusterOrganisationForm, "website"),
+        "forecast source": (MarketForecastForm, "source_url"),
+    }  # fmt: skip
+    for where, (form_class, field) in forms.items():
+        form = form_class({field: link}, audit=audit)
+        assert not form.is_valid() and field in form.errors, where
+    webhook = WebhookCreateForm({"url": link})
+    assert not webhook.is_valid() and "url" in webhook.errors

@@ -61,3 +61,14 @@ def test_it_reports_health_at_the_documented_address(client):
     body = response.json()
     assert response.status_code == 200
     assert body["checks"]["database"] == "ok" and body["checks"]["cache"] == "ok"
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_is_the_404_page_not_a_server_error(client, owner):
+    # With debugging off the 404 page renders base.html without a resolver match (the browser's /favicon.ico).
+    client.raise_request_exception = True
+    for user in (None, owner):
+        if user:
+            client.force_login(user)
+        response = client.get("/favicon.ico")
+        assert response.status_code == 404 and b"Not found" in response.content

@@ -1,6 +1,9 @@
 """Free text on the chart pages renders inert: a hostile custom-cluster name, audit title, anchor and scenario name
 appear HTML-escaped, never as markup, on every page that draws a figure (and the chart labels carry them)."""
 
+import json
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -107,3 +110,38 @@ def test_chart_labels_carry_the_name_escaped(client, member, world):
         if name in labelled:
             html = client.get(url, query).content.decode()
             assert f"{labelled[name]}{INERT}" in html, name
+
+
+def _figure_strings(html, chart):
+    """Every string in the data and layout of the Plotly figure drawn into ``chart``."""
+    found = re.search(
+        rf'Plotly\.newPlot\(\s*"{chart}",\s*(\[.*?\]),\s*(\{{.*?\}}),\s*\{{"displaylogo"', html, re.S
+    )  # fmt: skip
+    strings = []
+
+    def walk(value):
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk([json.loads(found.group(1)), json.loads(found.group(2))])
+    return strings
+
+
+def test_charts_draw_names_as_text_never_as_plotly_markup(client, member, world):
+    # Plotly renders <b>, <a href>, <span style> … in every label: a name must reach it as entities it shows as text.
+    client.force_login(member)
+    drawn = {"audit dashboard", "region dashboard", "audit map", "scenario"}
+    for name, url, query, chart in chart_pages(world):
+        strings = _figure_strings(client.get(url, query).content.decode(), chart)
+        assert not [s for s in strings if "<script" in s or "<img" in s], name
+        if name in drawn:
+            assert any("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img" in s for s in strings), name
+    network = _figure_strings(client.get(reverse("dashboard_score", args=[world["score"].pk])).content.decode(),
+                              "partner-network")  # fmt: skip
+    assert any(s.startswith('"&gt;&lt;script&gt;') for s in network)
