@@ -12,8 +12,13 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
 
+from anchors.forms import AnchorInstitutionForm
+from anchors.models import AnchorInstitution
 from assessments.models import Scenario, ScoreRun
+from integrations.models import APIKeyScope
+from integrations.services import api_key_create
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +72,55 @@ def test_it_answers_a_new_scenario_with_a_location_through_the_wsgi_server(world
     assert status == 201
     scenario = Scenario.objects.filter(audit=mine.audit).latest("pk")
     assert headers["Location"].endswith(f"/api/v1/scenarios/{scenario.pk}/")
+
+
+# --- 4. Anchors with evidence -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_key():
+    call_command("load_demo", "--no-score", stdout=StringIO())
+    from core.models import Organisation
+
+    _, key = api_key_create(organisation=Organisation.objects.get(slug="demo"), name="t", scope=APIKeyScope.WRITE)
+    return key
+
+
+def test_demo_evidence_is_a_list_of_links_the_anchor_form_accepts():
+    from demo import kendall, west_midlands
+
+    field = AnchorInstitutionForm.base_fields["evidence"]
+    for spec in (kendall.AUDIT, west_midlands.AUDIT):
+        for anchor in spec["anchors"]:
+            evidence = anchor.get("evidence", [])
+            assert all(isinstance(link, str) for link in evidence), anchor["name"]
+            assert field.clean("\n".join(evidence)) == evidence
+
+
+def test_a_demo_anchor_with_evidence_reads_as_json_links_and_can_be_patched(api, demo_key):
+    client = api(demo_key)
+    mit = AnchorInstitution.objects.get(name="Massachusetts Institute of Technology (MIT)")
+    read = client.get(f"/api/v1/anchors/{mit.pk}/").json()
+    assert read["evidence"] == ["https://web.mit.edu/facts/"]
+    assert read["description"].endswith("Coordinates from IPEDS HD2020.")
+
+    hsbc = AnchorInstitution.objects.get(name="HSBC UK")  # West Midlands: a draft, so it can change
+    links = ["https://www.finextra.com/newsarticle/35892/west-midlands-has-big-fintech-opportunity"]
+    read = client.get(f"/api/v1/anchors/{hsbc.pk}/").json()
+    assert read["evidence"] == links
+    changed = client.patch(f"/api/v1/anchors/{hsbc.pk}/", {"staff": 3000, "revision": read["revision"]}, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["evidence"] == links and changed.json()["staff"] == 3000
+
+
+def test_evidence_is_sent_and_stored_as_a_list_of_links(world, api):
+    mine = world["mine"]
+    links = ["https://example.org/a", "https://example.org/b"]
+    response = api(mine.write_key).patch(f"/api/v1/anchors/{mine.anchor.pk}/", {"evidence": links}, format="json")
+    assert response.status_code == 200, response.json()
+    mine.anchor.refresh_from_db()
+    assert mine.anchor.evidence == links and response.json()["evidence"] == links
+    refused = api(mine.write_key).patch(
+        f"/api/v1/anchors/{mine.anchor.pk}/", {"evidence": ["javascript:alert(1)"]}, format="json"
+    )
+    assert refused.status_code == 400 and any(name.startswith("evidence") for name in refused.json()["errors"])
