@@ -11,7 +11,7 @@ from integrations.models import Webhook, WebhookDelivery
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    url = serializers.URLField(max_length=500, help_text="Where to POST events (https in production).")
+    url = serializers.CharField(max_length=500, help_text="Where to POST events (https in production).")
     events = serializers.SerializerMethodField()
 
     class Meta:

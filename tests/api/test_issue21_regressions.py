@@ -17,7 +17,8 @@ from django.core.management import call_command
 from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
 from assessments.models import Scenario, ScoreRun
-from integrations.models import APIKeyScope
+from integrations import services as integrations
+from integrations.models import APIKeyScope, Webhook
 from integrations.services import api_key_create
 from tests.factories import MembershipFactory, UserFactory
 
@@ -124,3 +125,89 @@ def test_evidence_is_sent_and_stored_as_a_list_of_links(world, api):
         f"/api/v1/anchors/{mine.anchor.pk}/", {"evidence": ["javascript:alert(1)"]}, format="json"
     )
     assert refused.status_code == 400 and any(name.startswith("evidence") for name in refused.json()["errors"])
+
+
+# --- 5. Huge numbers, nesting and malformed URLs are 400s --------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "abc"])
+def test_the_new_audit_page_ignores_a_region_set_id_out_of_range(client, officer, value):
+    client.force_login(officer)
+    assert client.get("/audits/new/", {"region_set": value}).status_code == 200
+
+
+def test_deeply_nested_json_is_a_400_on_every_endpoint(world, api):
+    mine = world["mine"]
+    nested = "[" * 100_000 + "]" * 100_000
+    for path in ("/api/v1/anchors/", "/api/v1/scenarios/", "/api/v1/audits/"):
+        response = api(mine.write_key).post(path, nested, content_type="application/json")
+        assert response.status_code == 400, path
+        assert response.json()["code"] == "parse_error" and "nested" in response.json()["detail"]
+    body = {"audit": mine.audit.pk, "name": "Deep", "overrides": {"weights": json.loads("[" * 100 + "]" * 100)}}
+    deep = api(mine.write_key).post("/api/v1/scenarios/", body, format="json")
+    assert deep.status_code == 400 and "nested" in deep.json()["detail"]
+
+
+def test_a_number_too_large_for_a_float_is_a_400(world, api):
+    mine = world["mine"]
+    body = '{"audit": AUDIT, "name": "Huge", "overrides": {"weights": {"lq": 1e400}}}'.replace(
+        "AUDIT", str(mine.audit.pk)
+    )
+    response = api(mine.write_key).post("/api/v1/scenarios/", body, content_type="application/json")
+    assert response.status_code == 400 and "1e400" in response.json()["detail"]
+    assert not Scenario.objects.filter(name="Huge").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"weights": {"lq": 1e308}}, "Weight of lq"),
+        ({"weights": {"right_to_win.economic": 1e308}}, "right_to_win.economic"),
+        ({"add_anchors": [{"name": "Lab", "anchor_type": "university", "staff": 1e308, "clusters": ["5"]}]}, "staff"),
+        ({"add_anchors": [{"name": "Lab", "anchor_type": "castle", "clusters": ["5"]}]}, "anchor type"),
+        ({"add_anchors": [{"name": "Lab", "anchor_type": "university", "clusters": [{"a": 1}]}]}, "cluster"),
+        ({"add_anchors": [{"name": "Lab", "anchor_type": "university", "clusters": ["5"], "latitude": 1e308}]},
+         "latitude"),
+        ({"add_anchors": "everything"}, "add_anchors"),
+        ({"add_anchors": [None]}, "Added anchor 1"),
+    ],
+)  # fmt: skip
+def test_huge_weights_and_malformed_anchors_are_400s_that_name_the_field(world, api, overrides, named):
+    mine = world["mine"]
+    body = {"audit": mine.audit.pk, "name": "Hostile", "overrides": overrides}
+    response = api(mine.write_key).post("/api/v1/scenarios/", body, format="json")
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["overrides"]
+    assert named in message
+    assert not Scenario.objects.filter(name="Hostile").exists()
+
+
+BAD_TARGETS = [
+    ("https://hooks.example.org:99999/x", "port"),
+    ("https://hooks.example.org:0/x", "port"),
+    ("https://[::1/x", "valid URL"),
+    ("https://[zz::1]/x", "valid URL"),
+    ("https://[::1]:99999/x", "port"),
+    ("https://hooks.example.org:port/x", "port"),
+]
+
+
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize(("url", "words"), BAD_TARGETS)
+def test_check_target_refuses_bad_ports_and_hosts_with_a_message(settings, url, words, allow_private):
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = allow_private
+    with pytest.raises(integrations.WebhookError, match=words):
+        integrations.check_target(url)
+
+
+@pytest.mark.parametrize(("url", "words"), BAD_TARGETS)
+def test_bad_webhook_urls_are_400s_over_the_api_and_form_errors_on_the_page(world, api, client, owner, url, words):
+    admin = api()
+    admin.force_login(owner)
+    response = admin.post("/api/v1/webhooks/", {"url": url}, format="json")
+    assert response.status_code == 400 and words in response.json()["errors"]["url"][0]
+
+    client.force_login(owner)
+    page = client.post("/accounts/organisation/webhooks/new/", {"url": url})
+    assert page.status_code == 400 and words in page.content.decode()
+    assert not Webhook.objects.filter(url=url).exists()
