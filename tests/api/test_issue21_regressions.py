@@ -17,6 +17,7 @@ from django.core.management import call_command
 from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
 from assessments.models import Scenario, ScoreRun
+from core.models import Role
 from integrations import services as integrations
 from integrations.models import APIKeyScope, Webhook
 from integrations.services import api_key_create
@@ -211,3 +212,42 @@ def test_bad_webhook_urls_are_400s_over_the_api_and_form_errors_on_the_page(worl
     page = client.post("/accounts/organisation/webhooks/new/", {"url": url})
     assert page.status_code == 400 and words in page.content.decode()
     assert not Webhook.objects.filter(url=url).exists()
+
+
+# --- 7. Webhooks: admins only, over the API as on the pages -----------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.OFFICER, Role.REVIEWER])
+def test_members_below_admin_cannot_see_or_register_webhooks_over_the_api(world, api, role):
+    mine = world["mine"]
+    member = session_client(api, mine.organisation, role, f"as-{role}")
+    for path in ("/api/v1/webhooks/", f"/api/v1/webhooks/{mine.webhook.pk}/",
+                 f"/api/v1/webhooks/{mine.webhook.pk}/deliveries/"):  # fmt: skip
+        refused = member.get(path)
+        assert refused.status_code == 403, path
+        assert refused.json()["detail"] == "Only the organisation's admins can manage webhooks."
+    assert member.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/x"}, format="json").status_code == 403
+    assert member.delete(f"/api/v1/webhooks/{mine.webhook.pk}/").status_code == 403
+    assert Webhook.objects.filter(pk=mine.webhook.pk).exists()
+
+
+@pytest.mark.parametrize("scope", ["read_key", "write_key"])
+def test_api_keys_act_below_admin_so_they_cannot_see_or_register_webhooks(world, api, scope):
+    mine = world["mine"]
+    client = api(getattr(mine, scope))
+    listing = client.get("/api/v1/webhooks/")
+    assert listing.status_code == 403 and "admins" in listing.json()["detail"]
+    assert client.get(f"/api/v1/webhooks/{mine.webhook.pk}/deliveries/").status_code == 403
+    assert client.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/x"}, format="json").status_code == 403
+
+
+def test_an_admin_manages_webhooks_over_the_api_and_sees_no_other_organisations(world, api, owner, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+    mine, theirs = world["mine"], world["theirs"]
+    admin = api()
+    admin.force_login(owner)
+    assert [row["id"] for row in admin.get("/api/v1/webhooks/").json()["results"]] == [mine.webhook.pk]
+    assert admin.get(f"/api/v1/webhooks/{mine.webhook.pk}/deliveries/").status_code == 200
+    assert admin.get(f"/api/v1/webhooks/{theirs.webhook.pk}/").status_code == 404
+    created = admin.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/new"}, format="json")
+    assert created.status_code == 201 and created.json()["secret"]
