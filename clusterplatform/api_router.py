@@ -1,6 +1,6 @@
 """The one API router: every resource of v1 under /api/v1/, the OpenAPI schema and its documentation pages."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from assessments.api import views as assessments
 from audits.api import views as audits
 from clusters.api import ClusterViewSet
+from core.api.errors import json_not_found
 from core.api.views import PingView
 from integrations.api import WebhookViewSet
 from regions.api import RegionSetViewSet, RegionViewSet
@@ -52,4 +53,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(**docs), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **docs), name="docs"),
     path("docs/redoc/", RedocView.as_view(url_name="api:schema", **docs), name="redoc"),
+    # Anything else under /api/ is the API's JSON 404, with DEBUG on too (Django's debug 404 page would answer
+    # instead of handler404, listing every URL pattern).
+    re_path(r"^.*$", json_not_found, name="not-found"),
 ]

@@ -184,7 +184,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "core.api.parsers.JSONParser",

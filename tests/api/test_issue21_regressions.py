@@ -151,9 +151,8 @@ def test_deeply_nested_json_is_a_400_on_every_endpoint(world, api):
 
 def test_a_number_too_large_for_a_float_is_a_400(world, api):
     mine = world["mine"]
-    body = '{"audit": AUDIT, "name": "Huge", "overrides": {"weights": {"lq": 1e400}}}'.replace(
-        "AUDIT", str(mine.audit.pk)
-    )
+    body = '{"audit": AUDIT, "name": "Huge", "overrides": {"weights": {"lq": 1e400}}}'
+    body = body.replace("AUDIT", str(mine.audit.pk))
     response = api(mine.write_key).post("/api/v1/scenarios/", body, content_type="application/json")
     assert response.status_code == 400 and "1e400" in response.json()["detail"]
     assert not Scenario.objects.filter(name="Huge").exists()
@@ -251,3 +250,86 @@ def test_an_admin_manages_webhooks_over_the_api_and_sees_no_other_organisations(
     assert admin.get(f"/api/v1/webhooks/{theirs.webhook.pk}/").status_code == 404
     created = admin.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/new"}, format="json")
     assert created.status_code == 201 and created.json()["secret"]
+
+
+# --- 19. Filters, ordering and 404s -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter", "allowed"),
+    [
+        ("/api/v1/scores/?region_set=nope", "region_set", "us-states"),
+        ("/api/v1/runs/?region_set=nope", "region_set", "us-states"),
+        ("/api/v1/audits/?region_set=nope", "region_set", "us-states"),
+        ("/api/v1/scores/?audit=999999", "audit", "{audit}"),
+        ("/api/v1/runs/?audit=999999", "audit", "{audit}"),
+        ("/api/v1/anchors/?audit=999999", "audit", "{audit}"),
+        ("/api/v1/scenarios/?audit=999999", "audit", "{audit}"),
+        ("/api/v1/scores/?scenario=999999", "scenario", "{scenario}"),
+        ("/api/v1/scores/?methodology=999999", "methodology", "{methodology}"),
+        ("/api/v1/scores/?ordering=bogus", "ordering", "right_to_win"),
+        ("/api/v1/audits/?ordering=-bogus,year", "ordering", "title"),
+        ("/api/v1/runs/?ordering=bogus", "ordering", "created_at"),
+    ],
+)
+def test_unknown_filter_values_and_orderings_are_400s_naming_the_parameter_and_allowed_values(
+    world, api, path, parameter, allowed
+):
+    mine = world["mine"]
+    allowed = allowed.format(audit=mine.audit.pk, scenario=mine.scenario.pk, methodology=mine.run.methodology_id)
+    response = api(mine.read_key).get(path)
+    assert response.status_code == 400, response.json()
+    (message,) = response.json()["errors"][parameter]
+    assert allowed in message
+
+
+def test_another_organisations_audit_is_an_unknown_filter_value(world, api):
+    mine, theirs = world["mine"], world["theirs"]
+    response = api(mine.read_key).get(f"/api/v1/scores/?audit={theirs.audit.pk}")
+    assert (
+        response.status_code == 400
+        and str(theirs.audit.pk) not in response.json()["errors"]["audit"][0].split("use")[-1]
+    )
+
+
+def test_known_filter_values_and_orderings_still_work(world, api):
+    mine = world["mine"]
+    client = api(mine.read_key)
+    assert client.get("/api/v1/scores/?region_set=us-states&ordering=-right_to_win").json()["count"] > 0
+    assert client.get(f"/api/v1/scores/?audit={mine.audit.pk}").json()["count"] == 3
+    assert client.get(f"/api/v1/anchors/?audit={mine.audit.pk}").json()["count"] == 1
+
+
+def test_scores_for_a_region_tell_the_audits_rows_from_the_public_ones(world, api):
+    mine = world["mine"]
+    client = api(mine.read_key)
+    rows = client.get("/api/v1/scores/?region_code=25").json()["results"]
+    assert {row["source"] for row in rows} == {"public", "audit"}
+    public = client.get("/api/v1/scores/?region_code=25&source=public").json()["results"]
+    audit = client.get("/api/v1/scores/?region_code=25&source=audit").json()["results"]
+    assert public and {row["run"] for row in public} == {world["public"].pk}
+    assert audit and {row["run"] for row in audit} == {mine.run.pk}
+    assert len(public) + len(audit) == len(rows)
+    assert client.get("/api/v1/scores/?source=mine").status_code == 400
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_unknown_api_paths_answer_a_json_404_with_or_without_debug(world, api, settings, debug):
+    settings.DEBUG = debug
+    for path in ("/api/v1/nothing/", "/api/nothing", "/api/v1/scores/not-a-number/"):
+        response = api(world["mine"].read_key).get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/json"), path
+        assert response.json()["code"] == "not_found"
+    posted = api(world["mine"].write_key).post("/api/v1/anchors/x/", {}, format="json")
+    assert posted.status_code == 404 and posted.json()["code"] == "not_found"
+
+
+def test_the_readme_says_audits_carry_a_version_and_their_records_a_revision(world, api):
+    mine = world["mine"]
+    audit = api(mine.read_key).get(f"/api/v1/audits/{mine.audit.pk}/").json()
+    assert "version" in audit and "revision" not in audit
+    assert "revision" in audit["anchors"][0]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "send the `revision` you read" in readme
+    assert "Audits carry a `version` instead" in readme
