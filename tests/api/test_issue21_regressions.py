@@ -5,6 +5,7 @@ and 404s, the docs page and the served site's debugging switch).
 """
 
 import json
+import re
 from io import BytesIO, StringIO
 from pathlib import Path
 from wsgiref.handlers import SimpleHandler
@@ -13,6 +14,8 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.templatetags.static import static
+from django.test import override_settings
 
 from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
@@ -333,3 +336,46 @@ def test_the_readme_says_audits_carry_a_version_and_their_records_a_revision(wor
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "send the `revision` you read" in readme
     assert "Audits carry a `version` instead" in readme
+
+
+# --- 20. The API docs load nothing from outside; the served site does not debug by default -------------------
+
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/docs/redoc/"])
+def test_the_api_docs_pages_load_nothing_from_outside_the_site(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+
+
+def test_the_redoc_bundle_served_by_the_site_shows_a_local_logo(client):
+    page = client.get("/api/docs/redoc/").content.decode()
+    (bundle_url,) = re.findall(r'<script src="([^"]+redoc[^"]*)"', page)
+    bundle = client.get(bundle_url)
+    assert bundle.status_code == 200 and bundle["Content-Type"].startswith("text/javascript")
+    assert b"cdn.redoc.ly" not in bundle.content
+    assert static("vendor/redoc/logo-mini.svg").encode() in bundle.content
+    assert (ROOT / "static" / "vendor" / "redoc" / "logo-mini.svg").exists()
+
+
+def test_the_readme_names_the_browser_the_end_to_end_tests_need():
+    readme = (ROOT / "README.md").read_text()
+    assert "/usr/bin/chromium" in readme and "apt-get install -y chromium" in readme
+
+
+def test_make_run_serves_without_debugging_unless_asked():
+    makefile = (ROOT / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "DEBUG=$(DEBUG)" in run and "\nDEBUG ?= false" in makefile
+    assert "--insecure" not in run
+
+
+@override_settings(DEBUG=False)
+def test_a_page_404_without_debug_lists_no_url_patterns(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"URLconf" not in response.content and b"api/" not in response.content
