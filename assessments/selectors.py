@@ -314,6 +314,15 @@ def score_explanation(*, score):
 # --- Scores for the API --------------------------------------------------------------------------------------
 
 
+# Where a score comes from: a region-set run over public statistics, or a run of one of the caller's audits.
+SCORE_SOURCES = [("public", "Public statistics (a region set's run)"), ("audit", "An audit's run")]
+
+
+def score_source(run):
+    """``"public"`` for a region-set run, ``"audit"`` for an audit's (its scenarios' runs included)."""
+    return "audit" if run.audit_id else "public"
+
+
 def current_score_runs(
     *,
     organisation,
@@ -324,12 +333,14 @@ def current_score_runs(
     methodology_version=None,
     audit=None,
     scenario=None,
+    source=None,
 ):
     """Ids of the succeeded runs whose scores a score listing shows.
 
     With ``run``, that run (if visible and succeeded). Otherwise the latest succeeded run of every subject
     (region set × year × methodology × audit × scenario) visible to ``organisation`` — public region-set runs
-    and the organisation's own — narrowed by the other arguments; scenario runs only when ``scenario`` is given.
+    and the organisation's own — narrowed by the other arguments (``source``: ``public`` or ``audit``, see
+    ``score_source``); scenario runs only when ``scenario`` is given.
     One query over the runs table, which holds one row per run, not per score.
     """
     runs = ScoreRun.objects.visible_to(organisation).filter(status=RunStatus.SUCCEEDED)
@@ -344,6 +355,8 @@ def current_score_runs(
         "scenario_id": scenario,
     }
     runs = runs.filter(**{key: value for key, value in narrowing.items() if value not in (None, "")})
+    if source:
+        runs = runs.filter(audit__isnull=source == "public")
     if scenario in (None, ""):
         runs = runs.filter(scenario__isnull=True)
     latest = {}

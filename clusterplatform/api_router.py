@@ -1,13 +1,15 @@
 """The one API router: every resource of v1 under /api/v1/, the OpenAPI schema and its documentation pages."""
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import views as assessments
 from audits.api import views as audits
 from clusters.api import ClusterViewSet
+from core.api.docs import RedocView, redoc_bundle
+from core.api.errors import json_not_found
 from core.api.views import PingView
 from integrations.api import WebhookViewSet
 from regions.api import RegionSetViewSet, RegionViewSet
@@ -33,23 +35,14 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 docs = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 
-class RedocView(SpectacularRedocView):
-    """Redoc, with a content-security policy that keeps the page on this site: the bundled Redoc shows a
-    logo from its vendor's CDN, which the policy stops the browser from fetching."""
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        response["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:"
-        )
-        return response
-
-
 urlpatterns = [
     path("v1/ping/", PingView.as_view(), name="ping"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(**docs), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **docs), name="docs"),
     path("docs/redoc/", RedocView.as_view(url_name="api:schema", **docs), name="redoc"),
+    path("docs/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
+    # Anything else under /api/ is the API's JSON 404, with DEBUG on too (Django's debug 404 page would answer
+    # instead of handler404, listing every URL pattern).
+    re_path(r"^.*$", json_not_found, name="not-found"),
 ]

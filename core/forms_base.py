@@ -52,6 +52,11 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, list | tuple) else value
 
     def to_python(self, value):
+        """Text with one link a line (or ``;``-separated, as spreadsheets have it), or a list of links (the API)."""
+        if isinstance(value, list | tuple):
+            if not all(isinstance(item, str) for item in value):
+                raise ValidationError("Give the links as text, one link per item.", code="invalid")
+            return [item.strip() for item in value if item.strip()]
         text = super().to_python(value) or ""
         return [line.strip() for line in text.replace(";", "\n").splitlines() if line.strip()]
 

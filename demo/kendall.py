@@ -1,7 +1,8 @@
 """Demo audit 1: Boston-Cambridge / Kendall Square — biotech and deep tech around MIT and Harvard.
 
 Real organisations at their real addresses (coordinates are WGS84 and street-level approximate; the two
-universities use their IPEDS coordinates). Size figures are approximate and say so in their evidence; the
+universities use their IPEDS coordinates). Size figures are approximate and say so in their description
+(an anchor's ``note``); evidence is a list of links, as the anchor form takes it; the
 talent, innovation and investment inputs of the candidate clusters are illustrative demo values.
 Cluster keys are Delgado–Porter–Stern benchmark codes: 5 Biopharmaceuticals, 30 Medical Devices,
 13 Education and Knowledge Creation, 23 Information Technology and Analytical Instruments.
@@ -98,12 +99,10 @@ AUDIT = {
             "clusters": [KNOWLEDGE, BIOPHARMA, IT_INSTRUMENTS, MEDICAL_DEVICES],
             "candidate": ("ipeds", "166683"),
             "evidence": [
-                {"title": "MIT Facts", "url": "https://web.mit.edu/facts/"},
-                {
-                    "note": "Approximate: about 11,900 students (2023–24); campus research about $1bn a year, "
-                    "excluding Lincoln Laboratory. Coordinates from IPEDS HD2020."
-                },
+                "https://web.mit.edu/facts/",  # MIT Facts
             ],
+            "note": "Approximate: about 11,900 students (2023–24); campus research about $1bn a year, excluding "
+            "Lincoln Laboratory. Coordinates from IPEDS HD2020.",
         },
         {
             "name": "Harvard University",
@@ -121,12 +120,10 @@ AUDIT = {
             "clusters": [KNOWLEDGE, BIOPHARMA, MEDICAL_DEVICES],
             "candidate": ("ipeds", "166027"),
             "evidence": [
-                {"title": "Harvard at a glance", "url": "https://www.harvard.edu/about/"},
-                {
-                    "note": "Approximate: about 25,000 degree students; sponsored research about $1.2bn a year. "
-                    "Coordinates from IPEDS HD2020."
-                },
+                "https://www.harvard.edu/about/",  # Harvard at a glance
             ],
+            "note": "Approximate: about 25,000 degree students; sponsored research about $1.2bn a year. "
+            "Coordinates from IPEDS HD2020.",
         },
         {
             "name": "Broad Institute of MIT and Harvard",
@@ -140,7 +137,9 @@ AUDIT = {
             "description": "Biomedical and genomic research institute founded in 2004 by MIT, Harvard and the "
             "Broad family; a hub of genomics, CRISPR and data science.",
             "clusters": [BIOPHARMA, KNOWLEDGE, IT_INSTRUMENTS],
-            "evidence": [{"title": "Broad Institute", "url": "https://www.broadinstitute.org/about-us"}],
+            "evidence": [
+                "https://www.broadinstitute.org/about-us",  # Broad Institute
+            ],
         },
         {
             "name": "Whitehead Institute for Biomedical Research",
@@ -153,7 +152,9 @@ AUDIT = {
             "website": "https://wi.mit.edu/",
             "description": "Independent non-profit research institute affiliated with MIT since its founding in 1982.",
             "clusters": [BIOPHARMA, KNOWLEDGE],
-            "evidence": [{"title": "Whitehead Institute", "url": "https://wi.mit.edu/about"}],
+            "evidence": [
+                "https://wi.mit.edu/about",  # Whitehead Institute
+            ],
         },
         {
             "name": "Biogen",
@@ -169,9 +170,9 @@ AUDIT = {
             "staff": 7600,
             "clusters": [BIOPHARMA],
             "evidence": [
-                {"title": "Biogen", "url": "https://www.biogen.com/"},
-                {"note": "Approximate: about 7,600 employees worldwide (2024), not all in Massachusetts."},
+                "https://www.biogen.com/",  # Biogen
             ],
+            "note": "Approximate: about 7,600 employees worldwide (2024), not all in Massachusetts.",
         },
         {
             "name": "Moderna",
@@ -187,12 +188,10 @@ AUDIT = {
             "staff": 5800,
             "clusters": [BIOPHARMA],
             "evidence": [
-                {
-                    "title": "Moderna to invest in new science center in Cambridge, MA (2021)",
-                    "url": "https://businesswire.com/news/home/20210930005549/en/Moderna-to-Invest-in-New-Science-Center-in-Cambridge-MA",
-                },
-                {"note": "Approximate: about 5,800 employees worldwide (2024)."},
+                # Moderna to invest in new science center in Cambridge, MA (2021)
+                "https://businesswire.com/news/home/20210930005549/en/Moderna-to-Invest-in-New-Science-Center-in-Cambridge-MA",
             ],
+            "note": "Approximate: about 5,800 employees worldwide (2024).",
         },
         {
             "name": "Novartis Biomedical Research (formerly NIBR)",
@@ -206,7 +205,9 @@ AUDIT = {
             "description": "Global research headquarters of Novartis (the Novartis Institutes for BioMedical "
             "Research until 2023), in Cambridge since 2002–2004.",
             "clusters": [BIOPHARMA],
-            "evidence": [{"title": "Novartis research", "url": "https://www.novartis.com/research-development"}],
+            "evidence": [
+                "https://www.novartis.com/research-development",  # Novartis research
+            ],
         },
         {
             "name": "Takeda",
@@ -222,12 +223,10 @@ AUDIT = {
             "staff": 7000,
             "clusters": [BIOPHARMA],
             "evidence": [
-                {
-                    "title": "Takeda will move into 16-story building planned for Kendall Square (Boston Globe, 2022)",
-                    "url": "https://www.bostonglobe.com/2022/06/22/business/japanese-drug-giant-takeda-will-move-into-16-story-building-planned-kendall-square/",
-                },
-                {"note": "Approximate: about 7,000 employees in Massachusetts (2022)."},
+                # Takeda will move into 16-story building planned for Kendall Square (Boston Globe, 2022)
+                "https://www.bostonglobe.com/2022/06/22/business/japanese-drug-giant-takeda-will-move-into-16-story-building-planned-kendall-square/",
             ],
+            "note": "Approximate: about 7,000 employees in Massachusetts (2022).",
         },
         {
             "name": "Cambridge Innovation Center (CIC)",
@@ -241,7 +240,9 @@ AUDIT = {
             "description": "Shared workspace for start-ups founded in 1999 at One Broadway, Kendall Square; its "
             "founder co-founded LabCentral.",
             "clusters": [IT_INSTRUMENTS, BIOPHARMA],
-            "evidence": [{"title": "CIC Cambridge", "url": "https://cic.com/cambridge"}],
+            "evidence": [
+                "https://cic.com/cambridge",  # CIC Cambridge
+            ],
         },
         {
             "name": "LabCentral",
@@ -256,14 +257,10 @@ AUDIT = {
             "building at 700 Main Street with a $5m capital grant from the Massachusetts Life Sciences Center.",
             "clusters": [BIOPHARMA, MEDICAL_DEVICES],
             "evidence": [
-                {
-                    "title": "Lab Central in Kendall Square breaks ground (Boston Business Journal, 2013)",
-                    "url": "https://www.bizjournals.com/boston/real_estate/2013/04/lab-central-in-cambridge-breaks-ground.html",
-                },
-                {
-                    "title": "LabCentral is open (Boston.com, 2013)",
-                    "url": "https://www.boston.com/news/innovation/2013/11/22/labcentral-is-open-and-it-has-a-minibar-for-chemicals",
-                },
+                # Lab Central in Kendall Square breaks ground (Boston Business Journal, 2013)
+                "https://www.bizjournals.com/boston/real_estate/2013/04/lab-central-in-cambridge-breaks-ground.html",
+                # LabCentral is open (Boston.com, 2013)
+                "https://www.boston.com/news/innovation/2013/11/22/labcentral-is-open-and-it-has-a-minibar-for-chemicals",
             ],
         },
         {
@@ -281,9 +278,9 @@ AUDIT = {
             "research_spend": 1200,
             "clusters": [MEDICAL_DEVICES, BIOPHARMA, KNOWLEDGE],
             "evidence": [
-                {"title": "Mass General Research Institute", "url": "https://www.massgeneral.org/research"},
-                {"note": "Approximate: about 27,000 staff; research budget above $1.2bn a year."},
+                "https://www.massgeneral.org/research",  # Mass General Research Institute
             ],
+            "note": "Approximate: about 27,000 staff; research budget above $1.2bn a year.",
         },
     ],
     "stakeholders": [

@@ -304,6 +304,8 @@ def _sync_audit(tally, resolver, *, spec, demo, users, framework_by_slug):
             source, external_id = row["candidate"]
             candidate = AnchorCandidate.objects.get(source=source, external_id=external_id)
         values = _party_values(row, LOCATED_FIELDS + ("website", "description"))
+        # A note on the figures (approximate sizes, where coordinates come from) ends the description.
+        values["description"] = " ".join(filter(None, [values["description"], row.get("note")]))
         values |= {name: row.get(name) for name in ("staff", "students", "research_spend", "patents", "spinouts")}
         values |= {"anchor_type": row["anchor_type"], "evidence": row.get("evidence", []), "candidate": candidate}
         anchor = sync(AnchorInstitution, tally, {"audit": audit, "name": row["name"]}, values)

@@ -100,7 +100,7 @@ AUDIT = {
             "students": 38000,
             "clusters": [FINTECH, LEGALTECH, PROFTECH, HIGH_TECH],
             "candidate": ("ukprn", "10006840"),
-            "evidence": [{"note": "Approximate: about 38,000 students."}],
+            "note": "Approximate: about 38,000 students.",
         },
         {
             "name": "Aston University",
@@ -115,7 +115,7 @@ AUDIT = {
             "students": 17000,
             "clusters": [FINTECH, PROFTECH, HIGH_TECH],
             "candidate": ("ukprn", "10007759"),
-            "evidence": [{"note": "Approximate: about 17,000 students."}],
+            "note": "Approximate: about 17,000 students.",
         },
         {
             "name": "Birmingham City University",
@@ -130,7 +130,7 @@ AUDIT = {
             "students": 30000,
             "clusters": [HIGH_TECH, PROPTECH, LEGALTECH],
             "candidate": ("ukprn", "10007140"),
-            "evidence": [{"note": "Approximate: about 30,000 students."}],
+            "note": "Approximate: about 30,000 students.",
         },
         {
             "name": "University of Warwick",
@@ -145,7 +145,7 @@ AUDIT = {
             "students": 29000,
             "clusters": [FINTECH, PROFTECH, HIGH_TECH],
             "candidate": ("ukprn", "10007163"),
-            "evidence": [{"note": "Approximate: about 29,000 students."}],
+            "note": "Approximate: about 29,000 students.",
         },
         {
             "name": "Coventry University",
@@ -160,7 +160,7 @@ AUDIT = {
             "students": 35000,
             "clusters": [HIGH_TECH, PROPTECH],
             "candidate": ("ukprn", "10001726"),
-            "evidence": [{"note": "Approximate: about 35,000 students at the Coventry campus."}],
+            "note": "Approximate: about 35,000 students at the Coventry campus.",
         },
         {
             "name": "University of Wolverhampton",
@@ -175,7 +175,7 @@ AUDIT = {
             "students": 22000,
             "clusters": [HIGH_TECH, PROPTECH],
             "candidate": ("ukprn", "10007166"),
-            "evidence": [{"note": "Approximate: about 22,000 students."}],
+            "note": "Approximate: about 22,000 students.",
         },
         {
             "name": "University College Birmingham",
@@ -213,10 +213,8 @@ AUDIT = {
             "description": "Head office of HSBC's UK ring-fenced bank, moved to Birmingham in 2018.",
             "clusters": [FINTECH, PROFTECH],
             "evidence": [
-                {
-                    "title": "West Midlands has big fintech opportunity (Finextra, 2020)",
-                    "url": "https://www.finextra.com/newsarticle/35892/west-midlands-has-big-fintech-opportunity",
-                }
+                # West Midlands has big fintech opportunity (Finextra, 2020)
+                "https://www.finextra.com/newsarticle/35892/west-midlands-has-big-fintech-opportunity",
             ],
         },
         {
@@ -232,10 +230,8 @@ AUDIT = {
             "City Council.",
             "clusters": [HIGH_TECH, FINTECH, PROFTECH],
             "evidence": [
-                {
-                    "title": "Minister for Small Business visits Birmingham Tech (2021)",
-                    "url": "https://innovationwm.co.uk/2021/12/03/minister-for-small-business-visits-birmingham-tech",
-                }
+                # Minister for Small Business visits Birmingham Tech (2021)
+                "https://innovationwm.co.uk/2021/12/03/minister-for-small-business-visits-birmingham-tech",
             ],
         },
         {
@@ -251,10 +247,8 @@ AUDIT = {
             "crowdfunding), engaged with regional fintech firms.",
             "clusters": [FINTECH, PROFTECH],
             "evidence": [
-                {
-                    "title": "The West Midlands can be the next fintech capital of the UK (2023)",
-                    "url": "https://warwickinnovationdistrict.com/2023/10/20/the-west-midlands-can-be-the-next-fintech-capital-of-the-uk-if-we-get-this-right/",
-                }
+                # The West Midlands can be the next fintech capital of the UK (2023)
+                "https://warwickinnovationdistrict.com/2023/10/20/the-west-midlands-can-be-the-next-fintech-capital-of-the-uk-if-we-get-this-right/",
             ],
         },
     ],

@@ -6,12 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.mixins import OrganisationMixin
+from core.api.permissions import ReadOrWriteScope, RequiredRole
+from core.models import Role
 from integrations import services
 from integrations.models import Webhook, WebhookDelivery
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    url = serializers.URLField(max_length=500, help_text="Where to POST events (https in production).")
+    url = serializers.CharField(max_length=500, help_text="Where to POST events (https in production).")
     events = serializers.SerializerMethodField()
 
     class Meta:
@@ -57,9 +59,14 @@ class WebhookViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Your organisation's webhooks: each is told (a signed POST) when one of your score runs finishes."""
+    """Your organisation's webhooks: each is told (a signed POST) when one of your score runs finishes.
+
+    Admins only, as on the Webhooks page: deliveries carry the payloads. API keys act as viewers or officers, so
+    they cannot list or register webhooks; an admin does, signed in."""
 
     serializer_class = WebhookSerializer
+    permission_classes = [ReadOrWriteScope, RequiredRole]
+    required_role = (Role.ADMIN, "manage webhooks")
     ordering = ["-created_at"]
 
     def get_queryset(self):

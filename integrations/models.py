@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
-from core.models import TimeStampedModel
+from core.models import Role, TimeStampedModel
 from core.querysets import scoped_queryset
 
 
@@ -41,6 +41,11 @@ class APIKey(AbstractAPIKey):
     @property
     def can_write(self):
         return self.scope == APIKeyScope.WRITE
+
+    @property
+    def role(self):
+        """The role a key acts with (``core.access``): a read key as a viewer, a write key as an officer."""
+        return Role.OFFICER if self.can_write else Role.VIEWER
 
     @property
     def is_usable(self):

@@ -22,6 +22,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
@@ -96,16 +97,29 @@ def api_key_revoke(*, api_key: APIKey) -> APIKey:
 
 
 def check_target(url: str) -> None:
-    """Refuse URLs a webhook must not call: other schemes, and (unless allowed) private or local addresses."""
-    parts = urlsplit(url)
+    """Refuse URLs a webhook must not call: malformed ones, other schemes, ports outside 1–65535, and (unless
+    allowed) private or local addresses. The one check for the page's form, the API and the sender."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:  # "[::1" or "[zz::1]" as host, a port that is not a number or above 65535
+        if "port" in str(error).lower():
+            raise WebhookError("The port must be a number from 1 to 65535.") from error
+        raise WebhookError("Enter a valid URL. The host is not a valid name or address.") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError("Give an http(s) URL with a host name.")
+    if port == 0:
+        raise WebhookError("The port must be a number from 1 to 65535.")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as error:
+        raise WebhookError("Enter a valid URL.") from error
     if settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
         return
     if parts.scheme != "https":
         raise WebhookError("Webhook URLs must use https.")
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port or 443)}
     except socket.gaierror as error:
         raise WebhookError(f"The host {parts.hostname} cannot be resolved.") from error
     for address in addresses:

@@ -2,25 +2,50 @@
 
 import django_filters
 
-from assessments.models import Quadrant, Scenario, Score, ScoreRun
-from assessments.selectors import current_score_runs
-from core.api.filtering import IdFilter, YearFilter
+from assessments.models import Methodology, Quadrant, Scenario, Score, ScoreRun
+from assessments.selectors import SCORE_SOURCES, current_score_runs
+from audits.api.filters import audit_filter, region_set_filter
+from core.api.filtering import IdFilter, KnownIdFilter, YearFilter
 from core.models import RunStatus
 
-RUN_PARAMETERS = ("run", "region_set", "year", "methodology", "methodology_version", "audit", "scenario")
+RUN_PARAMETERS = ("run", "region_set", "year", "methodology", "methodology_version", "audit", "scenario", "source")
+
+
+def _organisation(request):
+    return getattr(request, "organisation", None)
+
+
+def methodology_filter(**kwargs):
+    known = lambda request: Methodology.objects.visible_to(_organisation(request))  # noqa: E731
+    return KnownIdFilter(known=known, noun="methodology", listed_at="/api/v1/methodologies/", **kwargs)
+
+
+def scenario_filter(**kwargs):
+    known = lambda request: Scenario.objects.visible_to(_organisation(request))  # noqa: E731
+    return KnownIdFilter(known=known, noun="scenario", listed_at="/api/v1/scenarios/", **kwargs)
+
+
+def run_filter(**kwargs):
+    known = lambda request: ScoreRun.objects.visible_to(_organisation(request))  # noqa: E731
+    return KnownIdFilter(known=known, noun="run", listed_at="/api/v1/runs/", **kwargs)
 
 
 class ScoreFilter(django_filters.FilterSet):
     """Which runs the scores come from (by default the latest succeeded run of every subject the caller can
     see, scenarios left out), then filters on the scores themselves."""
 
-    run = IdFilter(method="by_run", help_text="One run's scores (any visible succeeded run).")
-    region_set = django_filters.CharFilter(method="by_run", help_text="A region set's slug, e.g. us-msas.")
+    run = run_filter(method="by_run", help_text="One run's scores (any visible succeeded run).")
+    region_set = region_set_filter(method="by_run", help_text="A region set's slug, e.g. us-msas.")
     year = YearFilter(method="by_run", help_text="The run's year.")
-    methodology = IdFilter(method="by_run", help_text="A methodology's id.")
+    methodology = methodology_filter(method="by_run", help_text="A methodology's id.")
     methodology_version = IdFilter(method="by_run", help_text="A methodology version number.")
-    audit = IdFilter(method="by_run", help_text="One of your audits' latest scores.")
-    scenario = IdFilter(method="by_run", help_text="One of your scenarios' latest scores.")
+    audit = audit_filter(method="by_run", help_text="One of your audits' latest scores.")
+    scenario = scenario_filter(method="by_run", help_text="One of your scenarios' latest scores.")
+    source = django_filters.ChoiceFilter(
+        method="by_run",
+        choices=SCORE_SOURCES,
+        help_text="public: region-set runs from public statistics; audit: your audits' runs (see each row's source).",
+    )
 
     region = IdFilter(field_name="region_id", help_text="A region's id.")
     region_code = django_filters.CharFilter(field_name="region__code", help_text="A region's code, e.g. 25 or UKG3.")
@@ -55,12 +80,12 @@ class ScoreFilter(django_filters.FilterSet):
 
 
 class RunFilter(django_filters.FilterSet):
-    region_set = django_filters.CharFilter(field_name="region_set__slug", help_text="A region set's slug.")
+    region_set = region_set_filter(field_name="region_set__slug", help_text="A region set's slug.")
     year = YearFilter()
-    methodology = IdFilter(field_name="methodology_id")
+    methodology = methodology_filter(field_name="methodology_id")
     methodology_version = IdFilter(field_name="methodology__version")
-    audit = IdFilter(field_name="audit_id")
-    scenario = IdFilter(field_name="scenario_id")
+    audit = audit_filter(field_name="audit_id")
+    scenario = scenario_filter(field_name="scenario_id")
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
 
     class Meta:
@@ -69,7 +94,7 @@ class RunFilter(django_filters.FilterSet):
 
 
 class ScenarioFilter(django_filters.FilterSet):
-    audit = IdFilter(field_name="audit_id")
+    audit = audit_filter(field_name="audit_id")
 
     class Meta:
         model = Scenario

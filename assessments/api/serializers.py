@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from assessments.models import Methodology, Scenario, Score, ScoreRun
+from assessments.selectors import SCORE_SOURCES, score_source
 from audits.api.serializers import ScopedAuditField
 from clusters.api import ClusterRefSerializer
 from regions.api import RegionRefSerializer
@@ -81,12 +82,14 @@ class ScoreSerializer(serializers.ModelSerializer):
     methodology = serializers.SerializerMethodField()
     audit = serializers.SerializerMethodField()
     scenario = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
     stale = serializers.SerializerMethodField()
 
     class Meta:
         model = Score
         fields = [
-            "id", "run", "region_set", "year", "methodology", "audit", "scenario", "stale", "region", "cluster",
+            "id", "run", "source", "region_set", "year", "methodology", "audit", "scenario", "stale", "region",
+            "cluster",
             "candidate", "right_to_win", "right_to_win_low", "right_to_win_high", "want_to_win", "want_to_win_low",
             "want_to_win_high", "quadrant", "quadrant_stability", "rank", "rank_low", "rank_high", "strategy",
             "coverage", "employment", "establishments", "lq", "strong", "strong10", "significant", "qualifying",
@@ -113,6 +116,11 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     def get_scenario(self, score) -> int | None:
         return self._run(score).scenario_id
+
+    @extend_schema_field(serializers.ChoiceField(choices=SCORE_SOURCES))
+    def get_source(self, score):
+        """``public`` (a region set's run from public statistics) or ``audit`` (one of your audits' runs)."""
+        return score_source(self._run(score))
 
     def get_stale(self, score) -> bool:
         """True when the audit changed after this score was computed."""

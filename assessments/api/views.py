@@ -288,4 +288,4 @@ class ScenarioViewSet(
         except ScenarioError as error:
             raise exceptions.ValidationError({"overrides": [str(error)]}) from error
         body = self.get_serializer(scenario).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers=self.get_success_headers(body))

@@ -58,9 +58,6 @@ class FormBackedSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"audit": ["This field is required."]})
         self.audit = audit
         data = self.form_data(attrs)
-        for name, value in data.items():
-            if isinstance(value, list) and name == "evidence":
-                data[name] = "\n".join(value)
         self.form = self.form_class(data, instance=self.instance, audit=audit)
         if not self.form.is_valid():
             raise form_errors(self.form)

@@ -89,7 +89,8 @@ class AuditViewSet(
             raise Conflict(str(error)) from error
         data = RunSerializer(run, context=self.get_serializer_context()).data
         data["created"] = created
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+        # ``url`` is a DRF Hyperlink (a str subclass); WSGI servers accept header values of type str only.
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": str(data["url"])})
 
 
 class AuditAssetViewSet(OrganisationMixin, viewsets.ModelViewSet):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -62,9 +63,13 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # routed as the API's catch-all too: a POST to an unknown path is a 404, not a CSRF failure
 def json_not_found(request, exception=None):
     """A 404 for any unknown URL under ``/api/``, in the API's error shape."""
-    return JsonResponse({"detail": f"No API endpoint at {request.path}.", "code": "not_found"}, status=404)
+    detail = f"No API endpoint at {request.path}."
+    if not request.path.endswith("/"):
+        detail += " API paths end with a slash."
+    return JsonResponse({"detail": detail, "code": "not_found"}, status=404)
 
 
 def json_server_error(request):

@@ -34,7 +34,7 @@ ERROR_SCHEMA = {
 ERRORS = {
     "400": "Invalid input or query parameters.",
     "401": "No API key, or an invalid, revoked or expired one.",
-    "403": "A read-only key (or role) on a write.",
+    "403": "A read-only key (or role) on a write, or a key or role below what the endpoint needs (webhooks: admins).",
     "404": "Not found, or another organisation's.",
     "409": "The record changed since you read it, or its audit no longer allows this.",
     "429": "Too many requests: wait `Retry-After` seconds.",

@@ -59,15 +59,23 @@ def receiver(settings):
         r.close()
 
 
+def admin_api(api, user):
+    """Webhooks are the organisation's admins' (as on the pages): an admin signed in, not an API key."""
+    client = api()
+    client.force_login(user)
+    return client
+
+
 def test_a_finished_run_is_announced_with_a_verifiable_signature(
-    world, api, receiver, django_capture_on_commit_callbacks
+    world, api, receiver, owner, outsider, django_capture_on_commit_callbacks
 ):
     mine = world["mine"]
     endpoint = receiver()
-    created = api(mine.write_key).post("/api/v1/webhooks/", {"url": endpoint.url}, format="json")
+    admin = admin_api(api, owner)
+    created = admin.post("/api/v1/webhooks/", {"url": endpoint.url}, format="json")
     assert created.status_code == 201
     secret = created.json()["secret"]
-    assert "secret" not in api(mine.read_key).get(f"/api/v1/webhooks/{created.json()['id']}/").json()
+    assert "secret" not in admin.get(f"/api/v1/webhooks/{created.json()['id']}/").json()
 
     with django_capture_on_commit_callbacks(execute=True):
         run = api(mine.write_key).post(f"/api/v1/audits/{mine.audit.pk}/score/").json()
@@ -83,11 +91,12 @@ def test_a_finished_run_is_announced_with_a_verifiable_signature(
     assert payload["data"]["run"]["url"].endswith(f"/api/v1/runs/{run['id']}/")
     delivery = WebhookDelivery.objects.get(webhook_id=created.json()["id"])
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1 and delivery.response_status == 200
-    log = api(mine.read_key).get(f"/api/v1/webhooks/{created.json()['id']}/deliveries/").json()["results"]
+    log = admin.get(f"/api/v1/webhooks/{created.json()['id']}/deliveries/").json()["results"]
     assert log[0]["status"] == "delivered"
     # Another organisation's webhook heard nothing, and cannot read this log.
     assert not world["theirs"].webhook.deliveries.exists()
-    assert api(world["theirs"].read_key).get(f"/api/v1/webhooks/{created.json()['id']}/deliveries/").status_code == 404
+    their_admin = admin_api(api, outsider)
+    assert their_admin.get(f"/api/v1/webhooks/{created.json()['id']}/deliveries/").status_code == 404
 
 
 def test_signatures_expire(world):
@@ -203,7 +212,7 @@ def test_the_task_retries_after_the_services_backoff(world, settings, monkeypatc
 @pytest.mark.parametrize(
     "url", ["ftp://example.org/hook", "http://127.0.0.1:8000/hook", "https://10.1.2.3/hook", "file:///etc/passwd"]
 )
-def test_private_and_non_http_targets_are_refused_in_production(world, api, settings, url):
+def test_private_and_non_http_targets_are_refused_in_production(world, api, owner, settings, url):
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
-    response = api(world["mine"].write_key).post("/api/v1/webhooks/", {"url": url}, format="json")
+    response = admin_api(api, owner).post("/api/v1/webhooks/", {"url": url}, format="json")
     assert response.status_code == 400 and response.json()["errors"]["url"]
