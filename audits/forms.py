@@ -51,6 +51,15 @@ class AuditAssetForm(forms.ModelForm):
         return cleaned
 
 
+def cluster_choices(audit):
+    """The clusters ``audit`` may take as candidates: public ones and its organisation's own, in the peer group's
+    classification (a U.S. metro is not offered the UK SIC clusters)."""
+    clusters = ClusterDefinition.objects.filter(Q(organisation__isnull=True) | Q(organisation=audit.organisation))
+    if audit.region_set.classification_id:
+        clusters = clusters.filter(classification_id=audit.region_set.classification_id)
+    return clusters
+
+
 def candidate_clusters(audit):
     """The clusters already chosen as candidates of ``audit``, by name."""
     return ClusterDefinition.objects.filter(pk__in=AuditCluster.objects.filter(audit=audit).values("cluster"))
@@ -152,14 +161,7 @@ class AuditClusterForm(AuditAssetForm):
                 self.initial["investment_growth"] = round(self.instance.investment_growth * 100, 4)
         else:
             taken = AuditCluster.objects.filter(audit=audit).values("cluster")
-            self.fields["cluster"].queryset = (
-                (
-                    ClusterDefinition.objects.filter(organisation__isnull=True)
-                    | ClusterDefinition.objects.filter(organisation=audit.organisation)
-                )
-                .exclude(pk__in=taken)
-                .order_by("name")
-            )
+            self.fields["cluster"].queryset = cluster_choices(audit).exclude(pk__in=taken).order_by("name")
 
     def clean_investment_growth(self):
         value = self.cleaned_data.get("investment_growth")
@@ -189,10 +191,18 @@ class ClusterOrganisationForm(AuditAssetForm):
                   "cross_border": "Members across borders"}  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, audit=audit, **kwargs)
+        currency = audit.defaults.currency
+        self.fields["budget_currency"].required = False
+        self.fields["budget_currency"].help_text = f"Three letters; blank means {currency}."
+        if not self.instance.pk:
+            self.initial["budget_currency"] = currency  # not the model's default
+
     def clean_budget_currency(self):
-        value = (self.cleaned_data.get("budget_currency") or "").upper()
+        value = (self.cleaned_data.get("budget_currency") or self.audit.defaults.currency).upper()
         if len(value) != 3 or not value.isalpha():
-            raise ValidationError("Give a three-letter currency code, e.g. GBP.")
+            raise ValidationError(f"Give a three-letter currency code, e.g. {self.audit.defaults.currency}.")
         return value
 
     def clean_regions_spanned(self):
@@ -225,8 +235,16 @@ class MarketForecastForm(_CandidateClusterForm):
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, audit=audit, **kwargs)
+        unit = audit.defaults.forecast_unit
+        self.fields["unit"].required = False
+        self.fields["unit"].help_text = f"e.g. {unit} or jobs; blank means {unit}."
+        if not self.instance.pk:
+            self.initial["unit"] = unit  # not the model's default
         if self.instance.pk and self.instance.growth_rate is not None:
             self.initial["growth_rate"] = round(self.instance.growth_rate * 100, 4)
+
+    def clean_unit(self):
+        return (self.cleaned_data.get("unit") or "").strip() or self.audit.defaults.forecast_unit
 
     def clean_growth_rate(self):
         value = self.cleaned_data.get("growth_rate")

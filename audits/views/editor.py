@@ -34,11 +34,12 @@ from audits.forms import (
     PriorityFrameworksForm,
     RegionSearchForm,
     TrendRatingForm,
+    cluster_choices,
 )
 from audits.models import AuditCluster, MarketForecast, TrendRating
 from audits.selectors import completeness_facts
 from clusters.forms import ClusterBuilderForm, CrosswalkForm
-from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
+from clusters.models import ClusterKind, ClusterOrganisation
 from core.access import can_write, require_role
 from core.forms_base import style
 from core.models import Role, StaleEdit
@@ -285,9 +286,9 @@ def _clusters_helpers(request, audit, can_edit, bound):
     cluster_query = request.GET.get("cluster_q", "").strip()
     context = {"classification": classification, "cluster_query": cluster_query}
     if cluster_query:
-        visible = ClusterDefinition.objects.for_user(request.user, organisation=request.organisation)
         context["cluster_matches"] = list(
-            visible.filter(Q(name__icontains=cluster_query) | Q(code__iexact=cluster_query))
+            cluster_choices(audit)
+            .filter(Q(name__icontains=cluster_query) | Q(code__iexact=cluster_query))
             .exclude(pk__in=AuditCluster.objects.filter(audit=audit).values("cluster"))
             .select_related("classification")
             .order_by("name")[:CLUSTER_SEARCH_SHOWN]
@@ -305,10 +306,15 @@ def _clusters_helpers(request, audit, can_edit, bound):
         context["crosswalk_code"] = crosswalk.cleaned_data["industry"]
     context["crosswalk_form"] = style(crosswalk)
     if can_edit:
-        context["builder_form"] = bound.get("builder") or style(
-            ClusterBuilderForm(organisation=audit.organisation, classification=classification)
-        )
+        context["builder_form"] = bound.get("builder") or _builder_form(audit)
     return context
+
+
+def _builder_form(audit, data=None):
+    """The cluster builder in the audit's classification, its code help written as that classification writes codes."""
+    form = ClusterBuilderForm(data, organisation=audit.organisation, classification=audit.region_set.classification)
+    form.fields["codes"].help_text = audit.defaults.code_help
+    return style(form)
 
 
 def _anchors_helpers(request, audit, can_edit, bound):
@@ -516,8 +522,7 @@ def cluster_build(request, pk):
     """Build the organisation's own custom or convergence cluster, and (by default) add it as a candidate."""
     audit = writable_audit_or_404(request, pk)
     step = STEP_BY_SLUG["clusters"]
-    classification = audit.region_set.classification
-    form = style(ClusterBuilderForm(request.POST, organisation=audit.organisation, classification=classification))
+    form = _builder_form(audit, request.POST)
     if not form.is_valid():
         return _render_step(request, audit, step, bound={"builder": form}, extra={"builder_open": True})
     cluster, candidate = services.custom_cluster_build(audit=audit, form=form, user=request.user)
@@ -532,7 +537,7 @@ def candidate_add(request, pk):
     """Add a found cluster as a candidate in one click (the search results' buttons)."""
     audit = writable_audit_or_404(request, pk)
     step = STEP_BY_SLUG["clusters"]
-    choice = forms.ModelChoiceField(queryset=ClusterDefinition.objects.for_user(request.user, request.organisation))
+    choice = forms.ModelChoiceField(queryset=cluster_choices(audit))
     try:
         cluster = choice.clean(request.POST.get("cluster"))
     except forms.ValidationError as error:
