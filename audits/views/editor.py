@@ -97,6 +97,7 @@ class Kind:
     select: tuple = ()
     prefetch: tuple = ()
     order: tuple = ()
+    importable: bool = False  # its slug is an ``ImportKind``: the step links to the spreadsheet import
 
     def queryset(self, request, audit):
         rows = self.model.objects.for_user(request.user, organisation=request.organisation).filter(audit=audit)
@@ -113,11 +114,12 @@ KINDS = {
         Kind("candidates", AuditCluster, AuditClusterForm, "clusters", "candidate cluster", "Candidate clusters",
              select=("cluster", "cluster__classification"), order=("cluster__name",)),
         Kind("anchors", AnchorInstitution, AnchorInstitutionForm, "anchors", "anchor institution",
-             "Anchor institutions", prefetch=("clusters",), order=("name", "pk")),
+             "Anchor institutions", prefetch=("clusters",), order=("name", "pk"), importable=True),
         Kind("stakeholders", Stakeholder, StakeholderForm, "stakeholders", "stakeholder", "Stakeholders",
-             prefetch=("clusters",), order=("group", "name", "pk")),
+             prefetch=("clusters",), order=("group", "name", "pk"), importable=True),
         Kind("partnerships", Partnership, PartnershipForm, "partnerships", "partnership", "Partnerships",
-             select=("from_stakeholder", "from_anchor", "to_stakeholder", "to_anchor"), order=("-strength", "pk")),
+             select=("from_stakeholder", "from_anchor", "to_stakeholder", "to_anchor"), order=("-strength", "pk"),
+             importable=True),
         Kind("organisations", ClusterOrganisation, ClusterOrganisationForm, "organisation", "cluster organisation",
              "Cluster organisations", prefetch=("clusters",), order=("name", "pk")),
         Kind("forecasts", MarketForecast, MarketForecastForm, "market", "forecast", "Market forecasts",
