@@ -215,16 +215,17 @@ def lineage(*, audit):
     return sorted(editions, key=lambda e: (e.audit.year, e.number))
 
 
+def edition(audit):
+    """The audit's place in its lineage ("version N" within its year): the one number every page shows.
+
+    ``audit.version`` is not it: that counts the changes saved (the revision scores and edits are checked against).
+    """
+    return next((e for e in lineage(audit=audit) if e.is_current), Edition(audit, 1, True))
+
+
 def lineage_label(audit):
     """ "version N of <title> (<year>)" for one audit."""
-    by_pk = {}
-    node = audit
-    for _ in range(MAX_LINEAGE):
-        if node.previous_id is None:
-            break
-        node = Audit.objects.only("pk", "year", "previous").get(pk=node.previous_id)
-        by_pk[node.pk] = node
-    return Edition(audit, _version_number(audit, by_pk)).label
+    return edition(audit).label
 
 
 # --------------------------------------------------------------------------------------------------------

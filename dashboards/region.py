@@ -7,19 +7,17 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from anchors.models import AnchorInstitution
 from assessments.models import Score, ScoreRun
 from assessments.selectors import run_results, score_explanation
 from audits.models import Audit
+from audits.selectors import cluster_network
 from clusters.models import ClusterScope
 from core.models import RunStatus
 from dashboards import region_charts
 from dashboards.charts import GROUP_COLOURS
 from regions.models import Region, RegionSet
 from regions.selectors import employment_over_years
-from scoring.assets import ANCHOR_GROUPS
 from scoring.methodology import MethodologyError, validate_spec
-from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
 
 DEFAULT_THRESHOLDS = {"right_to_win": 50.0, "want_to_win": 50.0}
 
@@ -116,61 +114,6 @@ def region_set_dashboard(request, region_pk, region_set_slug):
 
 
 # --- One cluster in one region ----------------------------------------------------------------------------
-
-
-def cluster_network(*, audit, cluster):
-    """The parties tied to ``cluster`` in ``audit`` and every partnership touching them, in five queries.
-
-    Nodes are ``{key, name, group, in_cluster}`` (partners outside the cluster are included, ``in_cluster`` false);
-    edges ``{source, target, cross}``, cross-sector when the two parties serve different sets of clusters.
-    """
-    anchor_links = AnchorInstitution.clusters.through.objects.filter(anchorinstitution__audit=audit).values_list(
-        "anchorinstitution_id", "clusterdefinition_id"
-    )
-    stakeholder_links = Stakeholder.clusters.through.objects.filter(stakeholder__audit=audit).values_list(
-        "stakeholder_id", "clusterdefinition_id"
-    )
-    sets = {}
-    for pk, cluster_id in anchor_links:
-        sets.setdefault(f"a:{pk}", set()).add(cluster_id)
-    for pk, cluster_id in stakeholder_links:
-        sets.setdefault(f"s:{pk}", set()).add(cluster_id)
-    parties = {}
-    for pk, name, kind in AnchorInstitution.objects.filter(audit=audit).values_list("pk", "name", "anchor_type"):
-        parties[f"a:{pk}"] = (name, ANCHOR_GROUPS.get(kind, "academia"))
-    for pk, name, group in Stakeholder.objects.filter(audit=audit).values_list("pk", "name", "group"):
-        parties[f"s:{pk}"] = (name, group)
-    members = {key for key, clusters in sets.items() if cluster.pk in clusters and key in parties}
-
-    edges, seen = [], set()
-    rows = Partnership.objects.filter(audit=audit).values_list(
-        "from_stakeholder_id", "from_anchor_id", "to_stakeholder_id", "to_anchor_id"
-    )
-    for from_s, from_a, to_s, to_a in rows:
-        source = f"s:{from_s}" if from_s else f"a:{from_a}"
-        target = f"s:{to_s}" if to_s else f"a:{to_a}"
-        if source == target or source not in parties or target not in parties:
-            continue
-        if source not in members and target not in members:
-            continue
-        pair = tuple(sorted((source, target)))
-        if pair in seen:
-            continue
-        seen.add(pair)
-        edges.append({"source": source, "target": target, "cross": sets.get(source, set()) != sets.get(target, set())})
-    keys = members | {e["source"] for e in edges} | {e["target"] for e in edges}
-    nodes = sorted(
-        ({"key": k, "name": parties[k][0], "group": parties[k][1], "in_cluster": k in members} for k in keys),
-        key=lambda n: (not n["in_cluster"], n["group"], n["name"]),
-    )
-    present = {n["group"] for n in nodes if n["in_cluster"]}
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "cross_count": sum(1 for e in edges if e["cross"]),
-        "groups": [(value, label, value in present) for value, label in StakeholderGroup.choices],
-        "missing": [(value, label) for value, label in StakeholderGroup.choices if value not in present],
-    }
 
 
 @login_required
