@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
-from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, TrendRating
+from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, PriorityItem, TrendRating
 from clusters.models import ClusterDefinition, ClusterOrganisation, MemberType
 from core.forms_base import ModelIdField
 from regions.models import Region, RegionSet
@@ -342,3 +343,93 @@ class AuditSummaryForm(forms.ModelForm):
         self.add_error(None, _audit_changed_message(f"the saved summary is: “{audit.summary or '(empty)'}”"))
         self.data = self.data.copy()
         self.data["version"] = audit.version
+
+
+class PriorityFrameworkForm(forms.ModelForm):
+    """An organisation's own priority framework: its name, publisher, year and source (the priorities are
+    ``PriorityItemFormSet``). The slug is made from the name, unique within the organisation."""
+
+    class Meta:
+        model = PriorityFramework
+        fields = ["name", "publisher", "year", "source_url"]
+        labels = {"source_url": "Source (link)"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        self.fields["year"].widget.attrs.update(min=1990, max=2100)
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year is not None and not 1990 <= year <= 2100:
+            raise ValidationError("Give a year between 1990 and 2100.")
+        return year
+
+    def clean_name(self):
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        slug = slugify(name)[:80]
+        if not slug:
+            raise ValidationError("Give the framework a name with letters or digits.")
+        clash = PriorityFramework.objects.filter(organisation=self.organisation, slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"Your organisation already has a framework called “{clash.first().name}”.")
+        self.instance.slug = slug
+        return name
+
+
+class PriorityItemForm(forms.ModelForm):
+    """One priority of a framework: a cluster, the framework's name for it, its weight (0–1) and its source."""
+
+    class Meta:
+        model = PriorityItem
+        fields = ["cluster", "label", "weight", "source", "source_url"]
+        labels = {"source_url": "Source link"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = ClusterDefinition.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation=organisation)
+        ).order_by("name")
+        self.fields["weight"].widget.attrs.update(min=0, max=1, step="0.05")
+
+
+class _PriorityItems(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            cluster = form.cleaned_data.get("cluster")
+            if cluster in seen:
+                form.add_error("cluster", f"{cluster} is listed twice.")
+            seen.add(cluster)
+
+
+PriorityItemFormSet = forms.inlineformset_factory(
+    PriorityFramework, PriorityItem, form=PriorityItemForm, formset=_PriorityItems, extra=3, can_delete=True
+)
+
+
+ITEM_DEFAULTS = {"cluster": None, "label": "", "weight": 1.0, "source": "", "source_url": ""}
+
+
+def priority_framework_forms(*, organisation, instance=None, data=None, items=None):
+    """The framework form and its priorities' formset; ``items`` (a list of dicts, the API's shape) becomes the
+    formset's data, replacing the stored priorities, so the browser and the API validate with the same forms."""
+    instance = instance or PriorityFramework(organisation=organisation)
+    if items is not None:
+        prefix = PriorityItemFormSet.get_default_prefix()
+        stored = list(instance.items.values_list("pk", flat=True)) if instance.pk else []
+        # A formset lists the stored rows first: they are deleted, and the request's rows follow as new ones.
+        rows = [{"id": pk, "DELETE": "on"} for pk in stored]
+        rows += [{name: item.get(name, default) for name, default in ITEM_DEFAULTS.items()} for item in items]
+        data = dict(data or {})
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(stored)})
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = "" if value is None else value
+    form = PriorityFrameworkForm(data, instance=instance, organisation=organisation)
+    formset = PriorityItemFormSet(data, instance=instance, form_kwargs={"organisation": organisation})
+    return form, formset

@@ -253,6 +253,11 @@ class PriorityFramework(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def is_shipped(self):
+        """Shipped frameworks (no organisation) are shared and read-only; an organisation edits only its own."""
+        return self.organisation_id is None
+
 
 class PriorityItem(models.Model):
     """A cluster's place in a priority framework, with the weight the framework gives it (0–1)."""
@@ -261,6 +266,8 @@ class PriorityItem(models.Model):
     cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.CASCADE, related_name="+")
     label = models.CharField(max_length=200, blank=True, help_text="The framework's own name for the priority.")
     weight = models.FloatField(default=1.0, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    source = models.CharField(max_length=300, blank=True, help_text="Where the framework names this priority.")
+    source_url = LinkField(blank=True)
 
     class Meta:
         db_table = "assessments_priorityitem"

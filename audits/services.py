@@ -14,7 +14,7 @@ from django.utils import timezone
 from assessments import score_cache
 from assessments.models import ScoreRun
 from assessments.services import runs
-from audits.models import Audit, AuditCluster, AuditStatus
+from audits.models import Audit, AuditCluster, AuditStatus, PriorityFramework
 from core.models import StaleEdit
 
 
@@ -218,3 +218,54 @@ def audit_return(*, audit, user, comment):
         user=user,
         review_comment=comment.strip(),
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# An organisation's own priority frameworks
+# --------------------------------------------------------------------------------------------------------
+
+
+class FrameworkLocked(Exception):
+    """A framework that cannot be changed: shipped with the platform, or used by an audit under review or approved."""
+
+
+def _framework_lock(framework):
+    if framework.is_shipped:
+        return f"“{framework.name}” ships with the platform and is read-only."
+    locked = framework.audits.exclude(status__in=[AuditStatus.DRAFT, AuditStatus.RETURNED]).first()
+    if locked is not None:
+        return (
+            f"“{framework.name}” is used by “{locked.title}” ({locked.get_status_display().lower()}), whose inputs "
+            "cannot change now; create a new framework instead."
+        )
+    return ""
+
+
+@transaction.atomic
+def priority_framework_save(*, form, items, user=None):
+    """Save an organisation's framework (``PriorityFrameworkForm``) and its priorities (``PriorityItemFormSet``).
+
+    The audits that select it change with it: their versions move on and their earlier scores become stale.
+    """
+    if form.instance.pk:
+        reason = _framework_lock(PriorityFramework.objects.select_for_update().get(pk=form.instance.pk))
+        if reason:
+            raise FrameworkLocked(reason)
+    framework = form.save()
+    items.instance = framework
+    items.save()
+    for audit in framework.audits.all():
+        audit_changed(audit=audit)
+    return framework
+
+
+@transaction.atomic
+def priority_framework_delete(*, framework, user=None):
+    """Delete an organisation's framework; the draft audits that selected it lose it (and are marked changed)."""
+    reason = _framework_lock(framework)
+    if reason:
+        raise FrameworkLocked(reason)
+    audits = list(framework.audits.all())
+    framework.delete()
+    for audit in audits:
+        audit_changed(audit=audit)
