@@ -315,6 +315,8 @@ def _snapshot(row, exclude=(), extra=None):
         if f.name in _NOT_COPIED or f.name in exclude:
             continue
         value = getattr(row, f.name) if f.is_relation else getattr(row, f.attname)
+        if f.choices and value not in (None, ""):
+            value = getattr(row, f"get_{f.name}_display")()  # "Major firm", not "major_firm"
         values[str(f.verbose_name)] = str(value) if f.is_relation and value is not None else value
     if hasattr(row, "_cluster_names"):
         values["clusters"] = frozenset(row._cluster_names)

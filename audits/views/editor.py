@@ -168,7 +168,7 @@ def _history(record):
     entries = list(
         record.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_SHOWN + 1]
     )
-    labels = {f.name: f.verbose_name for f in record._meta.concrete_fields}
+    fields = {f.name: f for f in record._meta.concrete_fields}
     rows = []
     for newer, older in zip(entries[:HISTORY_SHOWN], entries[1:] + [None], strict=False):
         changes = []
@@ -176,9 +176,25 @@ def _history(record):
             for change in newer.diff_against(older).changes:
                 if change.field in ("revision", "updated_at"):
                     continue
-                changes.append((labels.get(change.field, change.field), change.old, change.new))
+                model_field = fields.get(change.field)
+                label = getattr(model_field, "verbose_name", change.field)
+                changes.append(
+                    (label, _history_value(model_field, change.old), _history_value(model_field, change.new))
+                )
         rows.append({"entry": newer, "changes": changes})
     return rows, len(entries) > HISTORY_SHOWN
+
+
+def _history_value(model_field, value):
+    """A stored value as a user reads it: a choice by its label ("Major firm"), a link by the row's name."""
+    if value in (None, "") or model_field is None:
+        return value
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if model_field.is_relation:
+        row = model_field.related_model._default_manager.filter(pk=getattr(value, "pk", value)).first()
+        return str(row) if row is not None else value
+    return value
 
 
 @dataclass
