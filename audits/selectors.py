@@ -73,7 +73,6 @@ class AuditDetail:
     forecasts: list
     trend_ratings: list
     priority_frameworks: list
-    facts: completeness.AuditFacts  # the counts the editor's meter and review step show
 
     @property
     def market_count(self):
@@ -81,8 +80,10 @@ class AuditDetail:
 
     @property
     def groups_present(self):
-        """Stakeholder groups among the audit's parties (anchors count towards their type's), as in the editor."""
-        return len(self.facts.groups)
+        """Stakeholder groups among the audit's parties, anchors counting towards their type's (``party_group``):
+        the rule of ``audit_parties``, which the editor's meter counts with, read from the rows already loaded."""
+        groups = {group.value for group in self.stakeholder_groups if group.count}
+        return len(groups | {party_group(anchor.anchor_type) for anchor in self.anchors})
 
 
 def audit_detail(*, audit):
@@ -140,7 +141,6 @@ def audit_detail(*, audit):
         forecasts=forecasts,
         trend_ratings=trend_ratings,
         priority_frameworks=priority_frameworks,
-        facts=completeness_facts(audit),
     )
 
 
@@ -222,6 +222,11 @@ class AuditParties:
         return [p for p in self.parties.values() if p.kind == "stakeholder"]
 
 
+def party_group(anchor_type):
+    """The stakeholder group an anchor of ``anchor_type`` counts towards (a university: academia)."""
+    return ANCHOR_GROUPS[anchor_type]
+
+
 def _party_key(stakeholder_id, anchor_id):
     return f"s:{stakeholder_id}" if stakeholder_id else f"a:{anchor_id}"
 
@@ -246,7 +251,7 @@ def audit_parties(*, audit):
         "pk", "name", "anchor_type", "latitude", "longitude"
     ):
         key = f"a:{pk}"
-        parties[key] = Party(key, pk, "anchor", name, ANCHOR_GROUPS[anchor_type], lat, lng,
+        parties[key] = Party(key, pk, "anchor", name, party_group(anchor_type), lat, lng,
                              serves(ties.get(key, ()), parents))  # fmt: skip
     for pk, name, group, lat, lng in Stakeholder.objects.filter(audit=audit).values_list(
         "pk", "name", "group", "latitude", "longitude"
