@@ -8,11 +8,12 @@ with relations joined: the pages that use them run a fixed number of queries wha
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from assessments.indicators import AXIS_LABELS, format_indicator, group_label, indicator
 from assessments.models import Quadrant, Score, ScoreRun
 from audits.models import Audit
+from clusters.models import ClusterDefinition
 from core.models import RunStatus
 from scoring.composite import explain, strategy_reasons
 from scoring.methodology import AXES, MethodologyError, indicator_table, validate_spec
@@ -170,10 +171,33 @@ _RELATED_PAIR = re.compile(r"\(([\w.-]+) ~ ([\w.-]+)\)")
 
 
 def _name_codes(reason, clusters):
-    """The engine's "serve related clusters (13 ~ 5)" with the clusters' names instead of their codes."""
+    """The engine's "serve related clusters (13 ~ 5)" in words: "(Education and Knowledge Creation and
+    Biopharmaceuticals)" — the clusters' names, never their codes."""
     return _RELATED_PAIR.sub(
-        lambda m: f"({_cluster_name(clusters, m.group(1))} ~ {_cluster_name(clusters, m.group(2))})", reason
+        lambda m: f"({_cluster_name(clusters, m.group(1))} and {_cluster_name(clusters, m.group(2))})", reason
     )
+
+
+def _with_related_names(run, clusters, strategy):
+    """``clusters`` plus the definitions of every other code the partner strategy's reasons name (one query):
+    a related cluster need not be a candidate of the audit."""
+    codes = set()
+    for entry in strategy.values():
+        for rec in entry.get("recommendations") or []:
+            for reason in rec.get("reasons") or []:
+                for match in _RELATED_PAIR.finditer(reason):
+                    codes.update(match.groups())
+    missing = codes - set(clusters)
+    if not missing:
+        return clusters
+    organisation_id = getattr(run, "organisation_id", None)
+    found = ClusterDefinition.objects.filter(code__in=missing).filter(
+        Q(organisation__isnull=True) | Q(organisation_id=organisation_id)
+    )
+    named = dict(clusters)
+    for cluster in sorted(found, key=lambda c: c.organisation_id is not None):  # public first, own wins
+        named[cluster.code] = cluster
+    return named
 
 
 def run_results(*, run, clusters):
@@ -190,6 +214,7 @@ def run_results(*, run, clusters):
             }
         )
     strategy = (results.get("partner_strategy") or {}).get("clusters") or {}
+    clusters = _with_related_names(run, clusters, strategy)
     partner_clusters = []
     for code in results.get("candidates") or list(strategy):
         entry = strategy.get(str(code))

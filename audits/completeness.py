@@ -84,6 +84,13 @@ class Section(_Checklist):
     title: str
     checks: list = field(default_factory=list)
 
+    @property
+    def status(self):
+        """What the section stands at, in the words its check uses ("4 of 5 groups", not "0/1")."""
+        if len(self.checks) == 1:
+            return self.checks[0].status
+        return f"{self.done} of {self.total} in place"
+
 
 @dataclass
 class ClusterSection(_Checklist):

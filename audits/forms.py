@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
-from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, TrendRating
+from audits.models import Audit, AuditCluster, MarketForecast, PriorityFramework, PriorityItem, TrendRating
 from clusters.models import ClusterDefinition, ClusterOrganisation, MemberType
 from core.forms_base import ModelIdField
 from regions.models import Region, RegionSet
@@ -49,6 +50,15 @@ class AuditAssetForm(forms.ModelForm):
         if ("latitude" in cleaned) and (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             raise ValidationError("Give both latitude and longitude, or neither.")
         return cleaned
+
+
+def cluster_choices(audit):
+    """The clusters ``audit`` may take as candidates: public ones and its organisation's own, in the peer group's
+    classification (a U.S. metro is not offered the UK SIC clusters)."""
+    clusters = ClusterDefinition.objects.filter(Q(organisation__isnull=True) | Q(organisation=audit.organisation))
+    if audit.region_set.classification_id:
+        clusters = clusters.filter(classification_id=audit.region_set.classification_id)
+    return clusters
 
 
 def candidate_clusters(audit):
@@ -152,14 +162,7 @@ class AuditClusterForm(AuditAssetForm):
                 self.initial["investment_growth"] = round(self.instance.investment_growth * 100, 4)
         else:
             taken = AuditCluster.objects.filter(audit=audit).values("cluster")
-            self.fields["cluster"].queryset = (
-                (
-                    ClusterDefinition.objects.filter(organisation__isnull=True)
-                    | ClusterDefinition.objects.filter(organisation=audit.organisation)
-                )
-                .exclude(pk__in=taken)
-                .order_by("name")
-            )
+            self.fields["cluster"].queryset = cluster_choices(audit).exclude(pk__in=taken).order_by("name")
 
     def clean_investment_growth(self):
         value = self.cleaned_data.get("investment_growth")
@@ -189,10 +192,18 @@ class ClusterOrganisationForm(AuditAssetForm):
                   "cross_border": "Members across borders"}  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, audit=audit, **kwargs)
+        currency = audit.defaults.currency
+        self.fields["budget_currency"].required = False
+        self.fields["budget_currency"].help_text = f"Three letters; blank means {currency}."
+        if not self.instance.pk:
+            self.initial["budget_currency"] = currency  # not the model's default
+
     def clean_budget_currency(self):
-        value = (self.cleaned_data.get("budget_currency") or "").upper()
+        value = (self.cleaned_data.get("budget_currency") or self.audit.defaults.currency).upper()
         if len(value) != 3 or not value.isalpha():
-            raise ValidationError("Give a three-letter currency code, e.g. GBP.")
+            raise ValidationError(f"Give a three-letter currency code, e.g. {self.audit.defaults.currency}.")
         return value
 
     def clean_regions_spanned(self):
@@ -225,8 +236,16 @@ class MarketForecastForm(_CandidateClusterForm):
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, audit=audit, **kwargs)
+        unit = audit.defaults.forecast_unit
+        self.fields["unit"].required = False
+        self.fields["unit"].help_text = f"e.g. {unit} or jobs; blank means {unit}."
+        if not self.instance.pk:
+            self.initial["unit"] = unit  # not the model's default
         if self.instance.pk and self.instance.growth_rate is not None:
             self.initial["growth_rate"] = round(self.instance.growth_rate * 100, 4)
+
+    def clean_unit(self):
+        return (self.cleaned_data.get("unit") or "").strip() or self.audit.defaults.forecast_unit
 
     def clean_growth_rate(self):
         value = self.cleaned_data.get("growth_rate")
@@ -324,3 +343,93 @@ class AuditSummaryForm(forms.ModelForm):
         self.add_error(None, _audit_changed_message(f"the saved summary is: “{audit.summary or '(empty)'}”"))
         self.data = self.data.copy()
         self.data["version"] = audit.version
+
+
+class PriorityFrameworkForm(forms.ModelForm):
+    """An organisation's own priority framework: its name, publisher, year and source (the priorities are
+    ``PriorityItemFormSet``). The slug is made from the name, unique within the organisation."""
+
+    class Meta:
+        model = PriorityFramework
+        fields = ["name", "publisher", "year", "source_url"]
+        labels = {"source_url": "Source (link)"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        self.fields["year"].widget.attrs.update(min=1990, max=2100)
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year is not None and not 1990 <= year <= 2100:
+            raise ValidationError("Give a year between 1990 and 2100.")
+        return year
+
+    def clean_name(self):
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        slug = slugify(name)[:80]
+        if not slug:
+            raise ValidationError("Give the framework a name with letters or digits.")
+        clash = PriorityFramework.objects.filter(organisation=self.organisation, slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"Your organisation already has a framework called “{clash.first().name}”.")
+        self.instance.slug = slug
+        return name
+
+
+class PriorityItemForm(forms.ModelForm):
+    """One priority of a framework: a cluster, the framework's name for it, its weight (0–1) and its source."""
+
+    class Meta:
+        model = PriorityItem
+        fields = ["cluster", "label", "weight", "source", "source_url"]
+        labels = {"source_url": "Source link"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = ClusterDefinition.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation=organisation)
+        ).order_by("name")
+        self.fields["weight"].widget.attrs.update(min=0, max=1, step="0.05")
+
+
+class _PriorityItems(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            cluster = form.cleaned_data.get("cluster")
+            if cluster in seen:
+                form.add_error("cluster", f"{cluster} is listed twice.")
+            seen.add(cluster)
+
+
+PriorityItemFormSet = forms.inlineformset_factory(
+    PriorityFramework, PriorityItem, form=PriorityItemForm, formset=_PriorityItems, extra=3, can_delete=True
+)
+
+
+ITEM_DEFAULTS = {"cluster": None, "label": "", "weight": 1.0, "source": "", "source_url": ""}
+
+
+def priority_framework_forms(*, organisation, instance=None, data=None, items=None):
+    """The framework form and its priorities' formset; ``items`` (a list of dicts, the API's shape) becomes the
+    formset's data, replacing the stored priorities, so the browser and the API validate with the same forms."""
+    instance = instance or PriorityFramework(organisation=organisation)
+    if items is not None:
+        prefix = PriorityItemFormSet.get_default_prefix()
+        stored = list(instance.items.values_list("pk", flat=True)) if instance.pk else []
+        # A formset lists the stored rows first: they are deleted, and the request's rows follow as new ones.
+        rows = [{"id": pk, "DELETE": "on"} for pk in stored]
+        rows += [{name: item.get(name, default) for name, default in ITEM_DEFAULTS.items()} for item in items]
+        data = dict(data or {})
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(stored)})
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = "" if value is None else value
+    form = PriorityFrameworkForm(data, instance=instance, organisation=organisation)
+    formset = PriorityItemFormSet(data, instance=instance, form_kwargs={"organisation": organisation})
+    return form, formset

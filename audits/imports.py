@@ -12,7 +12,9 @@ One path for the browser and the command line (``import_assets``):
 """
 
 import dataclasses
+import difflib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -40,6 +42,8 @@ from stakeholders.models import Partnership, Stakeholder
 # The key of an error that concerns a row as a whole rather than one cell.
 ROW = "__row__"
 LIST_SEPARATOR = ";"
+# A date is written YYYY-MM-DD (a date cell reads as that too); 01/02/2024 could be either day or month first.
+ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 class ImportRefused(Exception):
@@ -53,6 +57,20 @@ def _name_key(text):
 
 def _split(text):
     return [part.strip() for part in str(text).split(LIST_SEPARATOR) if part.strip()]
+
+
+def choice_error(form_field, text):
+    """The message for a value outside a choice field's values, with the nearest one (difflib) and the list."""
+    values = [str(value) for value, _ in form_field.choices if value]
+    spellings = {str(value).casefold(): str(value) for value in values}
+    for value, label in form_field.choices:
+        if value:
+            spellings.setdefault(str(label).casefold(), str(value))
+            for word in re.findall(r"[\w-]{4,}", str(label).casefold()):  # "start-ups" in a label answers "Startup"
+                spellings.setdefault(word.replace("-", ""), str(value))
+    close = difflib.get_close_matches(text.casefold(), list(spellings), n=1, cutoff=0.5)
+    hint = f" Did you mean '{spellings[close[0]]}'?" if close else ""
+    return f"'{text}' is not an allowed value.{hint} Allowed: {', '.join(values)}."
 
 
 @dataclass(frozen=True)
@@ -232,7 +250,16 @@ class FormImporter(Importer):
             if found:
                 names = ", ".join(c.name for c in found)
                 return None, f"'{token}' matches several clusters ({names}); use the slug."
-        return None, f"Unknown cluster '{token}'."
+        by_word = {}
+        for cluster in clusters:
+            for word in (cluster.slug, cluster.name, str(cluster.code)):
+                by_word.setdefault(word.casefold(), cluster)
+        close = []
+        for word in difflib.get_close_matches(token_key, list(by_word), n=6, cutoff=0.6):
+            if by_word[word] not in close:
+                close.append(by_word[word])
+        hint = "; ".join(f"{c.slug} ({c.name})" for c in close[:3])
+        return None, f"Unknown cluster '{token}'." + (f" Closest: {hint}." if hint else " See the Clusters list.")
 
     def _choice_value(self, form_field, text):
         """Accept a choice by its value or its label, in any case ("Research centre" → "research_centre")."""
@@ -240,7 +267,7 @@ class FormImporter(Importer):
         for value, label in form_field.choices:
             if value and wanted in (str(value).casefold(), str(label).casefold()):
                 return value
-        return text
+        return None
 
     def form_data(self, row, result):
         """The row as form data; problems only the import can have (unknown list items) go on ``result``."""
@@ -257,8 +284,20 @@ class FormImporter(Importer):
                     else:
                         pks.append(pk)
                 data[name] = pks
-            elif isinstance(form_field, forms.ChoiceField) and not isinstance(form_field, forms.ModelChoiceField):
-                data[name] = self._choice_value(form_field, text) if text else text
+            elif isinstance(form_field, forms.DateField) and text:
+                match = ISO_DATE.fullmatch(text)
+                if match is None:
+                    result.add(name, f"Write the date as YYYY-MM-DD (e.g. 2024-02-01), not '{text}'.")
+                data[name] = match.group(1) if match else ""
+            elif (
+                isinstance(form_field, forms.ChoiceField)
+                and not isinstance(form_field, forms.ModelChoiceField)
+                and any(value for value, _ in form_field.choices)  # (a partnership's parties are set per audit)
+            ):
+                value = self._choice_value(form_field, text) if text else text
+                if value is None:
+                    result.add(name, choice_error(form_field, text))
+                data[name] = text if value is None else value
             elif not text and form_field.initial is not None and not callable(form_field.initial):
                 data[name] = form_field.initial  # what the editor's form would show in the blank field
             else:
@@ -378,7 +417,10 @@ class PartnershipImporter(FormImporter):
             if not name:
                 result.add(side, "Give the party's name.")
             elif not found:
-                result.add(side, f"No anchor institution or stakeholder named '{name}' in this audit.")
+                close = difflib.get_close_matches(_name_key(name), list(self._parties()), n=3, cutoff=0.6)
+                names = [self._parties()[key][0][1] for key in close]
+                hint = f" Closest: {'; '.join(names)}." if names else ""
+                result.add(side, f"No anchor institution or stakeholder named '{name}' in this audit.{hint}")
             elif len(found) > 1:
                 which = " and ".join(label for _, label in found)
                 result.add(side, f"'{name}' is ambiguous in this audit: {which}. Rename one of them.")

@@ -4,6 +4,8 @@ These models moved here from ``assessments`` and kept their tables (``db_table``
 state only, so an existing database upgrades with ``migrate`` and loses nothing.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,6 +14,52 @@ from simple_history.models import HistoricalRecords
 from core.fields import LinkField
 from core.models import Revisioned, TimeStampedModel
 from core.querysets import scoped_queryset
+
+# The currency of a country's statistics and budgets; a region with no country takes its classification's.
+CURRENCY_BY_COUNTRY = {
+    "US": "USD", "GB": "GBP", "UK": "GBP", "CA": "CAD",
+    **dict.fromkeys(("IE", "FR", "DE", "ES", "IT", "NL", "BE", "AT", "PT", "FI"), "EUR"),
+}  # fmt: skip
+CURRENCY_BY_CLASSIFICATION = {"naics": "USD", "uksic": "GBP", "nace": "EUR"}
+FALLBACK_CURRENCY = "GBP"
+# How codes of a classification are written, for the builder's and the code search's help.
+CODE_EXAMPLES = {"naics": ("325412, 541714", "325412 or pharmaceutical")}
+FALLBACK_CODE_EXAMPLES = ("62.01, 64.19", "62.01 or software")
+
+
+@dataclass(frozen=True)
+class AuditDefaults:
+    """What an audit's forms and pages assume until the user says otherwise, from its region and peer group."""
+
+    country: str
+    currency: str
+    classification: object  # the region set's ``regions.Classification`` (or None)
+    code_examples: str  # "325412, 541714": codes written as the classification writes them
+    code_search_example: str  # "325412 or pharmaceutical"
+
+    @property
+    def forecast_unit(self):
+        return f"{self.currency} m"
+
+    @property
+    def code_help(self):
+        name = getattr(self.classification, "name", "industry")
+        return f"{name} codes, one per line or separated by commas, e.g. {self.code_examples}."
+
+
+def _classification_family(classification):
+    slug = getattr(classification, "slug", "") or ""
+    return next((family for family in ("naics", "uksic", "nace") if slug.startswith(family)), "")
+
+
+def defaults_for(*, region, region_set):
+    """The defaults of an audit of ``region`` scored among ``region_set``: the one rule forms and pages use."""
+    country = (getattr(region, "country", "") or getattr(region_set, "country", "") or "").upper()
+    classification = getattr(region_set, "classification", None)
+    family = _classification_family(classification)
+    currency = CURRENCY_BY_COUNTRY.get(country) or CURRENCY_BY_CLASSIFICATION.get(family) or FALLBACK_CURRENCY
+    examples, search = CODE_EXAMPLES.get(family, FALLBACK_CODE_EXAMPLES)
+    return AuditDefaults(country, currency, classification, examples, search)
 
 
 class AuditStatus(models.TextChoices):
@@ -66,6 +114,12 @@ class Audit(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} ({self.year})"
+
+    @property
+    def defaults(self):
+        """Currency, forecast unit and code help that follow the region's country and the peer group's
+        classification (``defaults_for``)."""
+        return defaults_for(region=self.region, region_set=self.region_set)
 
     @property
     def is_locked(self):
@@ -199,6 +253,11 @@ class PriorityFramework(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def is_shipped(self):
+        """Shipped frameworks (no organisation) are shared and read-only; an organisation edits only its own."""
+        return self.organisation_id is None
+
 
 class PriorityItem(models.Model):
     """A cluster's place in a priority framework, with the weight the framework gives it (0–1)."""
@@ -207,6 +266,8 @@ class PriorityItem(models.Model):
     cluster = models.ForeignKey("clusters.ClusterDefinition", on_delete=models.CASCADE, related_name="+")
     label = models.CharField(max_length=200, blank=True, help_text="The framework's own name for the priority.")
     weight = models.FloatField(default=1.0, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    source = models.CharField(max_length=300, blank=True, help_text="Where the framework names this priority.")
+    source_url = LinkField(blank=True)
 
     class Meta:
         db_table = "assessments_priorityitem"

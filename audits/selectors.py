@@ -80,7 +80,10 @@ class AuditDetail:
 
     @property
     def groups_present(self):
-        return sum(1 for group in self.stakeholder_groups if group.count)
+        """Stakeholder groups among the audit's parties, anchors counting towards their type's (``party_group``):
+        the rule of ``audit_parties``, which the editor's meter counts with, read from the rows already loaded."""
+        groups = {group.value for group in self.stakeholder_groups if group.count}
+        return len(groups | {party_group(anchor.anchor_type) for anchor in self.anchors})
 
 
 def audit_detail(*, audit):
@@ -197,11 +200,31 @@ class AuditParties:
         """Keys of the parties that serve ``cluster_id`` (convergence included)."""
         return {key for key, party in self.parties.items() if cluster_id in party.clusters}
 
+    def is_cross_sector(self, source, target):
+        """A tie is cross-sector when its two parties serve no cluster in common (convergence included): the
+        engine's rule (``scoring.assets.network_measures``), so the network and the score say the same."""
+        return not (self.parties[source].clusters & self.parties[target].clusters)
+
+    def ties_of(self, cluster_id):
+        """The partnerships touching the parties of ``cluster_id`` (both ends known, two different parties), as the
+        engine counts them: ``(source, target, cross-sector)``."""
+        members = self.of_cluster(cluster_id)
+        return [
+            (a, b, self.is_cross_sector(a, b))
+            for a, b, _ in self.edges
+            if a != b and a in self.parties and b in self.parties and (a in members or b in members)
+        ]
+
     def anchors(self):
         return [p for p in self.parties.values() if p.kind == "anchor"]
 
     def stakeholders(self):
         return [p for p in self.parties.values() if p.kind == "stakeholder"]
+
+
+def party_group(anchor_type):
+    """The stakeholder group an anchor of ``anchor_type`` counts towards (a university: academia)."""
+    return ANCHOR_GROUPS[anchor_type]
 
 
 def _party_key(stakeholder_id, anchor_id):
@@ -228,7 +251,7 @@ def audit_parties(*, audit):
         "pk", "name", "anchor_type", "latitude", "longitude"
     ):
         key = f"a:{pk}"
-        parties[key] = Party(key, pk, "anchor", name, ANCHOR_GROUPS[anchor_type], lat, lng,
+        parties[key] = Party(key, pk, "anchor", name, party_group(anchor_type), lat, lng,
                              serves(ties.get(key, ()), parents))  # fmt: skip
     for pk, name, group, lat, lng in Stakeholder.objects.filter(audit=audit).values_list(
         "pk", "name", "group", "latitude", "longitude"
@@ -242,6 +265,32 @@ def audit_parties(*, audit):
         )
     ]
     return AuditParties(parties=parties, edges=edges)
+
+
+def cluster_network(*, audit, cluster):
+    """The parties serving ``cluster`` in ``audit`` (convergence included) and every partnership touching them.
+
+    Nodes are ``{key, name, group, in_cluster}`` (partners outside the cluster are included, ``in_cluster`` false);
+    edges ``{source, target, cross}``, with the parties and the cross-sector rule of ``audit_parties``, so the
+    counts here are the ones the score's explanation was computed from.
+    """
+    network = audit_parties(audit=audit)
+    members = network.of_cluster(cluster.pk)
+    edges = [{"source": a, "target": b, "cross": cross} for a, b, cross in network.ties_of(cluster.pk)]
+    keys = members | {e["source"] for e in edges} | {e["target"] for e in edges}
+    parties = network.parties
+    nodes = sorted(
+        ({"key": k, "name": parties[k].name, "group": parties[k].group, "in_cluster": k in members} for k in keys),
+        key=lambda n: (not n["in_cluster"], n["group"], n["name"]),
+    )
+    present = {n["group"] for n in nodes if n["in_cluster"]}
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "cross_count": sum(1 for e in edges if e["cross"]),
+        "groups": [(value, label, value in present) for value, label in StakeholderGroup.choices],
+        "missing": [(value, label) for value, label in StakeholderGroup.choices if value not in present],
+    }
 
 
 def completeness_facts(audit):

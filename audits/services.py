@@ -24,7 +24,7 @@ from core.models import Organisation, StaleEdit
 
 if TYPE_CHECKING:
     from anchors.models import AnchorCandidate, AnchorInstitution
-    from audits.forms import AuditAssetForm
+    from audits.forms import AuditAssetForm, PriorityFrameworkForm
     from clusters.forms import ClusterBuilderForm
     from clusters.models import ClusterDefinition
 
@@ -242,3 +242,63 @@ def audit_return(*, audit: Audit, user: User, comment: str) -> Audit:
         user=user,
         review_comment=comment.strip(),
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# An organisation's own priority frameworks
+# --------------------------------------------------------------------------------------------------------
+
+
+class FrameworkLocked(Exception):
+    """A framework that cannot be changed: shipped with the platform, or used by an audit under review or approved."""
+
+
+def _framework_lock(framework: PriorityFramework) -> str:
+    if framework.is_shipped:
+        return f"“{framework.name}” ships with the platform and is read-only."
+    locked = (
+        Audit.objects.filter(priority_frameworks=framework)
+        .exclude(status__in=[AuditStatus.DRAFT, AuditStatus.RETURNED])
+        .first()
+    )
+    if locked is not None:
+        return (
+            f"“{framework.name}” is used by “{locked.title}” ({locked.get_status_display().lower()}), whose inputs "
+            "cannot change now; create a new framework instead."
+        )
+    return ""
+
+
+@transaction.atomic
+def priority_framework_save(
+    *,
+    form: "PriorityFrameworkForm",
+    items: "forms.BaseInlineFormSet[Any, Any, Any]",
+    user: User | AnonymousUser | None = None,
+) -> PriorityFramework:
+    """Save an organisation's framework (``PriorityFrameworkForm``) and its priorities (``PriorityItemFormSet``).
+
+    The audits that select it change with it: their versions move on and their earlier scores become stale.
+    """
+    if form.instance.pk:
+        reason = _framework_lock(PriorityFramework.objects.select_for_update().get(pk=form.instance.pk))
+        if reason:
+            raise FrameworkLocked(reason)
+    framework: PriorityFramework = form.save()
+    items.instance = framework
+    items.save()
+    for audit in Audit.objects.filter(priority_frameworks=framework):
+        audit_changed(audit=audit)
+    return framework
+
+
+@transaction.atomic
+def priority_framework_delete(*, framework: PriorityFramework, user: User | AnonymousUser | None = None) -> None:
+    """Delete an organisation's framework; the draft audits that selected it lose it (and are marked changed)."""
+    reason = _framework_lock(framework)
+    if reason:
+        raise FrameworkLocked(reason)
+    audits = list(Audit.objects.filter(priority_frameworks=framework))
+    framework.delete()
+    for audit in audits:
+        audit_changed(audit=audit)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from audits.views import editor, imports, pages, workflow
+from audits.views import editor, frameworks, imports, pages, workflow
 
 app_name = "audits"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/score/", pages.audit_score, name="score"),
     path("<int:pk>/runs/<int:run_id>/status/", pages.score_run_status, name="run_status"),
     path("<int:pk>/scores/<int:score_id>/explain/", pages.score_explain, name="score_explain"),
+    # Priority frameworks: the shipped ones and the organisation's own
+    path("priority-frameworks/", frameworks.framework_list, name="frameworks"),
+    path("priority-frameworks/new/", frameworks.framework_create, name="framework_new"),
+    path("priority-frameworks/<int:framework_id>/", frameworks.framework_edit, name="framework_edit"),
+    path("priority-frameworks/<int:framework_id>/delete/", frameworks.framework_delete, name="framework_delete"),
     # A new audit and the guided editor
     path("new/", editor.audit_create, name="new"),
     path("new/regions/", editor.audit_create_regions, name="new_regions"),

@@ -215,16 +215,17 @@ def lineage(*, audit):
     return sorted(editions, key=lambda e: (e.audit.year, e.number))
 
 
+def edition(audit):
+    """The audit's place in its lineage ("version N" within its year): the one number every page shows.
+
+    ``audit.version`` is not it: that counts the changes saved (the revision scores and edits are checked against).
+    """
+    return next((e for e in lineage(audit=audit) if e.is_current), Edition(audit, 1, True))
+
+
 def lineage_label(audit):
     """ "version N of <title> (<year>)" for one audit."""
-    by_pk = {}
-    node = audit
-    for _ in range(MAX_LINEAGE):
-        if node.previous_id is None:
-            break
-        node = Audit.objects.only("pk", "year", "previous").get(pk=node.previous_id)
-        by_pk[node.pk] = node
-    return Edition(audit, _version_number(audit, by_pk)).label
+    return edition(audit).label
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -314,6 +315,8 @@ def _snapshot(row, exclude=(), extra=None):
         if f.name in _NOT_COPIED or f.name in exclude:
             continue
         value = getattr(row, f.name) if f.is_relation else getattr(row, f.attname)
+        if f.choices and value not in (None, ""):
+            value = getattr(row, f"get_{f.name}_display")()  # "Major firm", not "major_firm"
         values[str(f.verbose_name)] = str(value) if f.is_relation and value is not None else value
     if hasattr(row, "_cluster_names"):
         values["clusters"] = frozenset(row._cluster_names)

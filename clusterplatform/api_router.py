@@ -27,6 +27,7 @@ router.register("candidate-clusters", audits.CandidateClusterViewSet, basename="
 router.register("anchors", audits.AnchorViewSet, basename="anchor")
 router.register("stakeholders", audits.StakeholderViewSet, basename="stakeholder")
 router.register("partnerships", audits.PartnershipViewSet, basename="partnership")
+router.register("priority-frameworks", audits.PriorityFrameworkViewSet, basename="priority-framework")
 router.register("scenarios", assessments.ScenarioViewSet, basename="scenario")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 

@@ -21,7 +21,7 @@ from core.models import RunStatus
 from regions.models import Dataset, Region, RegionSet
 from regions.selectors import employment_over_years
 from scoring.methodology import MethodologyError, indicator_table, validate_spec
-from stakeholders.models import Stakeholder, StakeholderGroup
+from stakeholders.models import Stakeholder
 
 DEFAULT_THRESHOLDS = {"right_to_win": 50.0, "want_to_win": 50.0}
 BASE_INDICATORS = [
@@ -156,41 +156,6 @@ def score_queryset(*, user, organisation):
     ).filter(run__in=ScoreRun.objects.for_user(user, organisation=organisation))
 
 
-def cluster_network(*, audit, cluster):
-    """The parties serving ``cluster`` in ``audit`` and every partnership touching them.
-
-    Which clusters a party serves is ``audits.selectors.audit_parties`` (convergence clusters included). Nodes are
-    ``{key, name, group, in_cluster}`` (partners outside the cluster are included, ``in_cluster`` false); edges
-    ``{source, target, cross}``, cross-sector when the two parties serve different sets of clusters.
-    """
-    network = audit_selectors.audit_parties(audit=audit)
-    parties = network.parties
-    members = network.of_cluster(cluster.pk)
-    edges, seen = [], set()
-    for source, target, _ in network.edges:
-        if source == target or source not in parties or target not in parties:
-            continue
-        pair = tuple(sorted((source, target)))
-        if pair in seen or (source not in members and target not in members):
-            continue
-        seen.add(pair)
-        cross = parties[source].clusters != parties[target].clusters
-        edges.append({"source": source, "target": target, "cross": cross})
-    keys = members | {e["source"] for e in edges} | {e["target"] for e in edges}
-    nodes = sorted(
-        ({"key": k, "name": parties[k].name, "group": parties[k].group, "in_cluster": k in members} for k in keys),
-        key=lambda n: (not n["in_cluster"], n["group"], n["name"]),
-    )
-    present = {n["group"] for n in nodes if n["in_cluster"]}
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "cross_count": sum(1 for e in edges if e["cross"]),
-        "groups": [(value, label, value in present) for value, label in StakeholderGroup.choices],
-        "missing": [(value, label) for value, label in StakeholderGroup.choices if value not in present],
-    }
-
-
 def _partner_strategy(run, cluster):
     """The run's partner strategy for ``cluster`` (brokers included), or None."""
     results = run_results(run=run, clusters={cluster.code: cluster})
@@ -215,7 +180,7 @@ def cluster_in_region(*, score):
         "explanation": score_explanation(score=score),
         "trend": employment_over_years(score.region, score.cluster),
         "partner": _partner_strategy(run, score.cluster) if audit is not None else None,
-        "network": cluster_network(audit=audit, cluster=score.cluster) if audit is not None else None,
+        "network": audit_selectors.cluster_network(audit=audit, cluster=score.cluster) if audit is not None else None,
     }
 
 

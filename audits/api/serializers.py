@@ -10,8 +10,14 @@ from rest_framework.reverse import reverse
 
 from anchors.forms import AnchorInstitutionForm
 from anchors.models import AnchorInstitution
-from audits.forms import AuditClusterForm, AuditCreateForm
-from audits.models import Audit, AuditCluster
+from audits.forms import (
+    ITEM_DEFAULTS,
+    AuditClusterForm,
+    AuditCreateForm,
+    PriorityFrameworkForm,
+    priority_framework_forms,
+)
+from audits.models import Audit, AuditCluster, PriorityFramework, PriorityItem
 from clusters.models import ClusterDefinition
 from core.api.errors import form_errors
 from regions.models import Region, RegionSet
@@ -225,3 +231,53 @@ class AuditDetailSerializer(AuditSerializer):
 
     def get_runs_url(self, audit) -> str:
         return reverse("api:run-list", request=self.context.get("request")) + f"?audit={audit.pk}"
+
+
+class PriorityItemSerializer(serializers.ModelSerializer):
+    cluster = serializers.IntegerField(source="cluster_id", help_text="A cluster id (public or your organisation's).")
+    cluster_name = serializers.CharField(source="cluster.name", read_only=True)
+
+    class Meta:
+        model = PriorityItem
+        fields = ["cluster", "cluster_name", "label", "weight", "source", "source_url"]
+
+
+class PriorityFrameworkSerializer(serializers.ModelSerializer):
+    """A priority framework with its priorities. Writes go through the browser's forms
+    (:func:`audits.forms.priority_framework_forms`); ``items`` replaces the stored priorities."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:priority-framework-detail")
+    shipped = serializers.BooleanField(source="is_shipped", read_only=True)
+    items = PriorityItemSerializer(many=True, required=False)
+
+    class Meta:
+        model = PriorityFramework
+        fields = ["id", "url", "slug", "name", "publisher", "year", "source_url", "shipped", "items", "created_at",
+                  "updated_at"]  # fmt: skip
+        read_only_fields = ["slug", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        instance = self.instance
+        data = {name: attrs.get(name, getattr(instance, name, None)) for name in PriorityFrameworkForm._meta.fields}
+        data = {name: "" if value is None else value for name, value in data.items()}
+        if "items" in attrs:
+            items = [{**item, "cluster": item.get("cluster_id")} for item in attrs["items"]]
+        elif instance is not None:
+            items = list(instance.items.values(*ITEM_DEFAULTS))
+        else:
+            items = []
+        form, formset = priority_framework_forms(
+            organisation=self.context["organisation"], instance=instance, data=data, items=items
+        )
+        errors = dict(form_errors(form).detail) if not form.is_valid() else {}
+        if not formset.is_valid():
+            stored = len(formset.initial_forms)
+            item_errors = [dict(f.errors) for f in formset.forms[stored:]]
+            if any(item_errors):
+                errors["items"] = item_errors
+            if formset.non_form_errors():
+                errors.setdefault("non_field_errors", []).extend(formset.non_form_errors())
+        if errors:
+            raise serializers.ValidationError(errors)
+        self.forms = form, formset
+        return attrs

@@ -9,6 +9,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from anchors.models import AnchorInstitution
@@ -17,7 +18,7 @@ from assessments.services import ScoringError
 from audits import services
 from audits.api import serializers as api
 from audits.api.filters import AssetFilter, AuditFilter
-from audits.models import Audit, AuditCluster
+from audits.models import Audit, AuditCluster, PriorityFramework
 from core.api.authentication import actor_label
 from core.api.errors import Conflict
 from core.api.mixins import OrganisationMixin
@@ -172,3 +173,47 @@ class CandidateClusterViewSet(AuditAssetViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("cluster")
+
+
+@extend_schema(tags=["audits"])
+class PriorityFrameworkViewSet(OrganisationMixin, viewsets.ModelViewSet):
+    """Priority frameworks: the shipped ones (read-only, ``shipped: true``) and your organisation's own, each with
+    its priorities (cluster, label, weight 0–1, source). Writing ``items`` replaces the priorities. A framework
+    used by a submitted or approved audit cannot change (409); the audits that select one are marked changed."""
+
+    serializer_class = api.PriorityFrameworkSerializer
+    ordering_fields = ["name", "year", "id"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        frameworks = PriorityFramework.objects.visible_to(self.organisation)
+        return frameworks.prefetch_related("items__cluster").order_by("name", "pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organisation": self.organisation}
+
+    def get_object(self):
+        framework = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and framework.is_shipped:
+            raise PermissionDenied(f"“{framework.name}” ships with the platform and is read-only.")
+        return framework
+
+    def _save(self, serializer):
+        form, items = serializer.forms
+        try:
+            serializer.instance = services.priority_framework_save(form=form, items=items, user=self.acting_user)
+        except services.FrameworkLocked as error:
+            raise Conflict(str(error)) from error
+
+    def perform_create(self, serializer):
+        self.require_organisation()
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def perform_destroy(self, instance):
+        try:
+            services.priority_framework_delete(framework=instance, user=self.acting_user)
+        except services.FrameworkLocked as error:
+            raise Conflict(str(error)) from error

@@ -34,11 +34,12 @@ from audits.forms import (
     PriorityFrameworksForm,
     RegionSearchForm,
     TrendRatingForm,
+    cluster_choices,
 )
 from audits.models import AuditCluster, MarketForecast, TrendRating
 from audits.selectors import completeness_facts
 from clusters.forms import ClusterBuilderForm, CrosswalkForm
-from clusters.models import ClusterDefinition, ClusterKind, ClusterOrganisation
+from clusters.models import ClusterKind, ClusterOrganisation
 from core.access import can_write, require_role
 from core.forms_base import style
 from core.models import Role, StaleEdit
@@ -96,6 +97,7 @@ class Kind:
     select: tuple = ()
     prefetch: tuple = ()
     order: tuple = ()
+    importable: bool = False  # its slug is an ``ImportKind``: the step links to the spreadsheet import
 
     def queryset(self, request, audit):
         rows = self.model.objects.for_user(request.user, organisation=request.organisation).filter(audit=audit)
@@ -112,11 +114,12 @@ KINDS = {
         Kind("candidates", AuditCluster, AuditClusterForm, "clusters", "candidate cluster", "Candidate clusters",
              select=("cluster", "cluster__classification"), order=("cluster__name",)),
         Kind("anchors", AnchorInstitution, AnchorInstitutionForm, "anchors", "anchor institution",
-             "Anchor institutions", prefetch=("clusters",), order=("name", "pk")),
+             "Anchor institutions", prefetch=("clusters",), order=("name", "pk"), importable=True),
         Kind("stakeholders", Stakeholder, StakeholderForm, "stakeholders", "stakeholder", "Stakeholders",
-             prefetch=("clusters",), order=("group", "name", "pk")),
+             prefetch=("clusters",), order=("group", "name", "pk"), importable=True),
         Kind("partnerships", Partnership, PartnershipForm, "partnerships", "partnership", "Partnerships",
-             select=("from_stakeholder", "from_anchor", "to_stakeholder", "to_anchor"), order=("-strength", "pk")),
+             select=("from_stakeholder", "from_anchor", "to_stakeholder", "to_anchor"), order=("-strength", "pk"),
+             importable=True),
         Kind("organisations", ClusterOrganisation, ClusterOrganisationForm, "organisation", "cluster organisation",
              "Cluster organisations", prefetch=("clusters",), order=("name", "pk")),
         Kind("forecasts", MarketForecast, MarketForecastForm, "market", "forecast", "Market forecasts",
@@ -165,7 +168,7 @@ def _history(record):
     entries = list(
         record.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_SHOWN + 1]
     )
-    labels = {f.name: f.verbose_name for f in record._meta.concrete_fields}
+    fields = {f.name: f for f in record._meta.concrete_fields}
     rows = []
     for newer, older in zip(entries[:HISTORY_SHOWN], entries[1:] + [None], strict=False):
         changes = []
@@ -173,9 +176,25 @@ def _history(record):
             for change in newer.diff_against(older).changes:
                 if change.field in ("revision", "updated_at"):
                     continue
-                changes.append((labels.get(change.field, change.field), change.old, change.new))
+                model_field = fields.get(change.field)
+                label = getattr(model_field, "verbose_name", change.field)
+                changes.append(
+                    (label, _history_value(model_field, change.old), _history_value(model_field, change.new))
+                )
         rows.append({"entry": newer, "changes": changes})
     return rows, len(entries) > HISTORY_SHOWN
+
+
+def _history_value(model_field, value):
+    """A stored value as a user reads it: a choice by its label ("Major firm"), a link by the row's name."""
+    if value in (None, "") or model_field is None:
+        return value
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if model_field.is_relation:
+        row = model_field.related_model._default_manager.filter(pk=getattr(value, "pk", value)).first()
+        return str(row) if row is not None else value
+    return value
 
 
 @dataclass
@@ -285,9 +304,9 @@ def _clusters_helpers(request, audit, can_edit, bound):
     cluster_query = request.GET.get("cluster_q", "").strip()
     context = {"classification": classification, "cluster_query": cluster_query}
     if cluster_query:
-        visible = ClusterDefinition.objects.for_user(request.user, organisation=request.organisation)
         context["cluster_matches"] = list(
-            visible.filter(Q(name__icontains=cluster_query) | Q(code__iexact=cluster_query))
+            cluster_choices(audit)
+            .filter(Q(name__icontains=cluster_query) | Q(code__iexact=cluster_query))
             .exclude(pk__in=AuditCluster.objects.filter(audit=audit).values("cluster"))
             .select_related("classification")
             .order_by("name")[:CLUSTER_SEARCH_SHOWN]
@@ -305,10 +324,15 @@ def _clusters_helpers(request, audit, can_edit, bound):
         context["crosswalk_code"] = crosswalk.cleaned_data["industry"]
     context["crosswalk_form"] = style(crosswalk)
     if can_edit:
-        context["builder_form"] = bound.get("builder") or style(
-            ClusterBuilderForm(organisation=audit.organisation, classification=classification)
-        )
+        context["builder_form"] = bound.get("builder") or _builder_form(audit)
     return context
+
+
+def _builder_form(audit, data=None):
+    """The cluster builder in the audit's classification, its code help written as that classification writes codes."""
+    form = ClusterBuilderForm(data, organisation=audit.organisation, classification=audit.region_set.classification)
+    form.fields["codes"].help_text = audit.defaults.code_help
+    return style(form)
 
 
 def _anchors_helpers(request, audit, can_edit, bound):
@@ -516,8 +540,7 @@ def cluster_build(request, pk):
     """Build the organisation's own custom or convergence cluster, and (by default) add it as a candidate."""
     audit = writable_audit_or_404(request, pk)
     step = STEP_BY_SLUG["clusters"]
-    classification = audit.region_set.classification
-    form = style(ClusterBuilderForm(request.POST, organisation=audit.organisation, classification=classification))
+    form = _builder_form(audit, request.POST)
     if not form.is_valid():
         return _render_step(request, audit, step, bound={"builder": form}, extra={"builder_open": True})
     cluster, candidate = services.custom_cluster_build(audit=audit, form=form, user=request.user)
@@ -532,7 +555,7 @@ def candidate_add(request, pk):
     """Add a found cluster as a candidate in one click (the search results' buttons)."""
     audit = writable_audit_or_404(request, pk)
     step = STEP_BY_SLUG["clusters"]
-    choice = forms.ModelChoiceField(queryset=ClusterDefinition.objects.for_user(request.user, request.organisation))
+    choice = forms.ModelChoiceField(queryset=cluster_choices(audit))
     try:
         cluster = choice.clean(request.POST.get("cluster"))
     except forms.ValidationError as error:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments import selectors as score_selectors
 from assessments.models import Score, ScoreRun
 from assessments.services import ScoringError
-from audits import selectors, services
+from audits import selectors, services, versions
 from audits.access import audit_or_404
 from core.access import can_write, require_role
 from core.models import Role
@@ -37,7 +37,9 @@ def audit_list(request):
 def audit_detail(request, pk):
     queryset = selectors.audit_page_queryset(user=request.user, organisation=request.organisation)
     audit = audit_or_404(request, pk, queryset=queryset)
-    context = _scores_context(request, audit, detail=selectors.audit_detail(audit=audit))
+    context = _scores_context(
+        request, audit, detail=selectors.audit_detail(audit=audit), edition=versions.edition(audit)
+    )
     return render(request, "audits/audit_detail.html", context)
 
 

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import Score, ScoreRun
 from assessments.services.methodologies import methodology_default
-from audits.models import AuditCluster, ImportBatch, ImportKind
+from audits.models import AuditCluster, ImportBatch, ImportKind, PriorityFramework
 from core.models import Role, RunStatus
 from tests.factories import (
     AnchorFactory,
@@ -50,6 +50,7 @@ PARAMETERS = {
     "kind": "anchors",  # an editor record kind and an import kind
     "step": "clusters",
     "extension": "csv",
+    "framework_id": "framework",
 }
 LITERALS = {"kind", "step", "extension"}
 # Per-URL overrides when a parameter's generic value does not fit: {url name: {parameter: value}}.
@@ -63,6 +64,8 @@ VIEWER_GET_FORBIDDEN = {
     "new": "creating an audit is an officer's job",
     "import_upload": "importing is an officer's job",
     "import_preview": "a preview leads only to committing an import",
+    "framework_new": "defining a priority framework is an officer's job",
+    "framework_edit": "editing a priority framework is an officer's job",
 }
 
 
@@ -107,7 +110,9 @@ def world(organisation, other_organisation):
         organisation=organisation, audit=audit, kind=ImportKind.ANCHORS, file_name="anchors.csv"
     )
     other_audit = AuditFactory(organisation=organisation, region=audit.region, region_set=audit.region_set)
-    return {"audit": audit, "other_audit": other_audit, "run": run, "score": score, "anchor": anchor, "batch": batch}
+    framework = PriorityFramework.objects.create(organisation=organisation, slug="matrix", name="Matrix framework")
+    return {"audit": audit, "other_audit": other_audit, "run": run, "score": score, "anchor": anchor, "batch": batch,
+            "framework": framework}  # fmt: skip
 
 
 def build_url(name, parameters, world):

@@ -110,8 +110,9 @@ def test_the_score_page_explains_the_score_and_draws_the_partner_network(member_
         assert text in content, text
     network = response.context["network"]
     assert {n["name"] for n in network["nodes"]} == {"Helix Therapeutics", "Harbour Ventures", "Testbridge University"}
-    # The university also serves Education: its tie to the firm is cross-sector; firm–fund is not.
-    assert network["cross_count"] == 1 and len(network["edges"]) == 2
+    # Both ties join parties that serve Biopharmaceuticals: neither is cross-sector, as the score's explanation says
+    # (one rule, ``AuditParties.is_cross_sector``; the university also serving Education does not make it one).
+    assert network["cross_count"] == 0 and len(network["edges"]) == 2
     assert "government" in {value for value, _ in network["missing"]}
     assert response.context["partner"] is not None
 
