@@ -85,3 +85,4 @@ def test_it_shows_server_commands_to_staff_only(rf):
     for staff, shown in ((False, False), (True, True)):
         html = render_to_string("includes/empty_state.html", {**context, "user": UserFactory.build(is_staff=staff)})
         assert ("manage.py" in html) is shown
+        assert "Bootstrap Icons name" not in html  # the template's own comment stays out of the page
