@@ -23,7 +23,6 @@ from stakeholders.models import StakeholderGroup
 # --------------------------------------------------------------------------------------------------------
 
 
-
 @dataclass
 class Interval:
     """A 0–100 score with its Monte Carlo interval, as positions for an inline bar."""
