@@ -273,7 +273,7 @@ def test_it_asks_for_confirmation_before_the_review_step_submits(client, organis
     dialog = page[page.index(f'id="review-submit-{audit.pk}"') :]
     assert "Submit for review?" in dialog
     assert f'action="{reverse("audits:edit_submit", args=[audit.pk])}"' in dialog
-    assert AuditStatus.DRAFT == type(audit).objects.get(pk=audit.pk).status
+    assert type(audit).objects.get(pk=audit.pk).status == AuditStatus.DRAFT
 
 
 def test_it_lists_the_audits_awaiting_review_on_a_reviewers_home(client, organisation, audit):

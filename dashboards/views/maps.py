@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from assessments.services import ScoringError
 from assessments.services.runs import score_run_request
-
 from audits.access import audit_or_404
 from clusters.models import ClusterDefinition
 from core.access import visible_or_404
@@ -218,7 +217,7 @@ def region_set_score(request, region_set_slug):
         messages.error(request, str(error))
         return redirect(back)
     if run.is_active:
-        messages.success(request, f"Scoring {region_set.name} ({year} statistics): reload this page in a minute or two.")
+        messages.success(request, f"Scoring {region_set.name} ({year} statistics): reload this page in a minute.")
     else:
         messages.success(request, f"{region_set.name} is scored ({year} statistics, run #{run.pk}).")
     return redirect(back)
