@@ -24,7 +24,7 @@ def wide(world):  # noqa: F811 - the fixture imported above
     from django.core.management import call_command
 
     from assessments.services.runs import score_run_request
-    from regions.models import RegionSet
+    from regions.models import Dataset, RegionSet
 
     audit = world["audit"]
     audit.organisation.name = "Greater Dashboardshire Combined Authority Cluster Partnership"
@@ -34,8 +34,8 @@ def wide(world):  # noqa: F811 - the fixture imported above
         organisation=audit.organisation,
         role=Role.ADMIN,
     )
-    if not RegionSet.objects.filter(slug="us-states").exists():  # a transactional test may have flushed it
-        call_command("load_reference_data", "--only", "us-states", verbosity=0)
+    if not Dataset.objects.filter(slug="cmp-2016-states").exists():  # a transactional test may have flushed it
+        call_command("load_reference_data", verbosity=0)
     run, _ = score_run_request(region_set=RegionSet.objects.get(slug="us-states"), year=2016)
     run.refresh_from_db()
     assert run.status == "succeeded"
