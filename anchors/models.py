@@ -2,6 +2,7 @@
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
 from simple_history.models import HistoricalRecords
 
 from core.fields import LinkField
@@ -57,6 +58,43 @@ class AnchorInstitution(Located, Revisioned, TimeStampedModel):
         return ANCHOR_GROUPS[self.anchor_type]
 
 
+# IPEDS enrolment bands (HD ``INSTSIZE`` 1–5), smallest first: the loader stores the label, search ranks by it.
+SIZE_BANDS = ("Under 1,000", "1,000–4,999", "5,000–9,999", "10,000–19,999", "20,000 and above")
+
+
+class AnchorCandidateQuerySet(models.QuerySet):
+    def in_region(self, region):
+        """Public records located in ``region`` or in its metro area."""
+        return self.filter(Q(region=region) | Q(metro=region))
+
+    def search(self, query=""):
+        """Records whose name or city holds every word of ``query``, the best match first, then the largest.
+
+        A match is better the more of the name it covers: the whole name, then the name's start, then the query
+        anywhere in the name, then its words in any order or in the city. So "University of Pittsburgh" lists the
+        Pittsburgh campus (20,000 and above) before Greensburg (1,000–4,999), and "MIT" the Institute itself.
+        """
+        query = " ".join(query.split())
+        size = Case(
+            *(When(size_band=label, then=Value(rank)) for rank, label in enumerate(SIZE_BANDS, start=1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        rows = self.annotate(size_rank=size)
+        if not query:
+            return rows.order_by("-size_rank", "name")
+        for word in query.split():
+            rows = rows.filter(Q(name__icontains=word) | Q(city__icontains=word))
+        match = Case(
+            When(name__iexact=query, then=Value(0)),
+            When(name__istartswith=query, then=Value(1)),
+            When(name__icontains=query, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+        return rows.annotate(match_rank=match).order_by("match_rank", "-size_rank", "name")
+
+
 class AnchorCandidate(Located):
     """A public record of an institution that could anchor a cluster (IPEDS, UK higher-education providers).
 
@@ -76,6 +114,8 @@ class AnchorCandidate(Located):
     website = models.CharField(max_length=300, blank=True)
     category = models.CharField(max_length=120, blank=True, help_text="e.g. Carnegie classification.")
     size_band = models.CharField(max_length=60, blank=True)
+
+    objects = AnchorCandidateQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -273,6 +273,47 @@ def _relatedness_matrix(clusters):
     return matrix if found else None
 
 
+def cbp_years():
+    """The years of County Business Patterns loaded, oldest first (none without the dataset or the U.S. states)."""
+    if not RegionSet.objects.filter(slug="us-states").exists():
+        return []
+    rows = EconomicObservation.objects.public().filter(dataset__slug=CBP_DATASET)
+    return sorted(rows.values_list("year", flat=True).distinct().order_by())
+
+
+def cbp_national_totals(code_ids, *, years):
+    """National employment behind NAICS 2012 ``code_ids`` in County Business Patterns: ``(bridge, totals)``.
+
+    ``bridge`` maps each code to its ``[(NAICS 2007 code id, weight)]`` (the concordance; weights split one-to-many
+    links) and ``totals[year][NAICS 2007 code id]`` is that code's employment summed over the states, withheld cells
+    as zero. A code's national employment is ``sum(totals[year][t] * w for t, w in bridge[code])``.
+    """
+    bridge = defaultdict(list)
+    for source, target, weight in Crosswalk.objects.filter(source_id__in=code_ids).values_list(
+        "source_id", "target_id", "weight"
+    ):
+        bridge[source].append((target, weight))
+    targets = {t for links in bridge.values() for t, _ in links}
+    totals = {year: defaultdict(float) for year in years}
+    states = RegionSet.objects.filter(slug="us-states").first()
+    if states is None:
+        return bridge, totals
+    for industry_id, year, employment in (
+        EconomicObservation.objects.public()
+        .filter(
+            dataset__slug=CBP_DATASET,
+            year__in=years,
+            industry_id__in=targets,
+            region__in=states.regions.all(),
+        )
+        .values_list("industry_id", "year")
+        .annotate(total=Sum("employment"))
+        .order_by()
+    ):
+        totals[year][industry_id] = employment or 0.0
+    return bridge, totals
+
+
 def national_growth_from_cbp(clusters):
     """National employment CAGR of benchmark clusters over County Business Patterns 2008–2011.
 
@@ -283,39 +324,13 @@ def national_growth_from_cbp(clusters):
     clusters dominated by withheld cells is understated; the window is stated with every score.
     """
     nothing = (None, None, "")
-    if not Dataset.objects.filter(slug=CBP_DATASET).exists():
-        return nothing
-    states = RegionSet.objects.filter(slug="us-states").first()
-    if states is None:
-        return nothing
-    years = list(
-        EconomicObservation.objects.public().filter(dataset__slug=CBP_DATASET).values_list("year", flat=True).distinct()
-    )
+    years = cbp_years()
     if len(years) < 2:
         return nothing
     start, end = min(years), max(years)
-    bridge = defaultdict(list)  # naics2012 code id -> [(naics2007 code id, weight)]
     member_codes = {c.pk: c.member_code_ids() for c in clusters if c.kind == ClusterKind.BENCHMARK}
     all_codes = set().union(*member_codes.values()) if member_codes else set()
-    for source, target, weight in Crosswalk.objects.filter(source_id__in=all_codes).values_list(
-        "source_id", "target_id", "weight"
-    ):
-        bridge[source].append((target, weight))
-    targets = {t for links in bridge.values() for t, _ in links}
-    totals = {start: defaultdict(float), end: defaultdict(float)}
-    for industry_id, year, employment in (
-        EconomicObservation.objects.public()
-        .filter(
-            dataset__slug=CBP_DATASET,
-            year__in=(start, end),
-            industry_id__in=targets,
-            region__in=states.regions.all(),
-        )
-        .values_list("industry_id", "year")
-        .annotate(total=Sum("employment"))
-        .order_by()
-    ):
-        totals[year][industry_id] = employment or 0.0
+    bridge, totals = cbp_national_totals(all_codes, years=(start, end))
     growth = {}
     all_first = all_last = 0.0
     for cluster in clusters:

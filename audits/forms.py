@@ -29,6 +29,8 @@ class AuditAssetForm(forms.ModelForm):
                 organisation__isnull=True
             ) | ClusterDefinition.objects.filter(organisation=audit.organisation)
             self.fields["clusters"].required = False
+            # Read only when the field is drawn (imports and the API validate against the queryset alone).
+            self.fields["clusters"].choices = lambda: grouped_cluster_choices(self.fields["clusters"].queryset, audit)
         for name in ("latitude", "longitude"):
             if name in self.fields:
                 self.fields[name].widget.attrs.setdefault("step", "any")
@@ -64,6 +66,17 @@ def cluster_choices(audit):
 def candidate_clusters(audit):
     """The clusters already chosen as candidates of ``audit``, by name."""
     return ClusterDefinition.objects.filter(pk__in=AuditCluster.objects.filter(audit=audit).values("cluster"))
+
+
+def grouped_cluster_choices(clusters, audit):
+    """``clusters`` as select choices by name, the audit's candidate clusters first in a group of their own."""
+    candidate_ids = set(AuditCluster.objects.filter(audit=audit).values_list("cluster_id", flat=True))
+    rows = clusters.order_by("name").values_list("pk", "name")
+    candidates = [row for row in rows if row[0] in candidate_ids]
+    others = [row for row in rows if row[0] not in candidate_ids]
+    if not candidates:
+        return others
+    return [("Candidate clusters of this audit", candidates), ("Other clusters", others)]
 
 
 class AuditCreateForm(forms.ModelForm):

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from anchors.models import AnchorInstitution
 from assessments.models import ScoreRun
 from audits import completeness
-from audits.models import Audit, AuditCluster, MarketForecast, PriorityItem, TrendRating
+from audits.models import Audit, AuditCluster, AuditStatus, MarketForecast, PriorityItem, TrendRating
 from clusters.models import ClusterDefinition, ClusterOrganisation
 from scoring.assets import ANCHOR_GROUPS
 from stakeholders.models import Partnership, Stakeholder, StakeholderGroup
@@ -43,6 +43,16 @@ def audit_list(*, user, organisation):
         anchor_count=_count_of(AnchorInstitution),
         stakeholder_count=_count_of(Stakeholder),
         partnership_count=_count_of(Partnership),
+    )
+
+
+def audits_awaiting_review(*, user, organisation):
+    """The organisation's submitted audits, longest waiting first, with who submitted them."""
+    return (
+        audit_queryset(user=user, organisation=organisation)
+        .filter(status=AuditStatus.SUBMITTED)
+        .select_related("submitted_by")
+        .order_by("submitted_at", "pk")
     )
 
 

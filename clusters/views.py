@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Q, Sum
 from django.shortcuts import get_object_or_404, render
 
+from assessments.inputs import cbp_national_totals, cbp_years
 from clusters.models import ClusterDefinition, ClusterKind, ClusterRelatedness, ClusterScope
 from regions.models import EconomicObservation, Region, RegionScheme
 
@@ -47,10 +48,38 @@ def cluster_groups(*, user, organisation, query=""):
     return [(key, title, text, grouped[key]) for key, title, text in CLUSTER_GROUPS]
 
 
-def cluster_members_by_subcluster(cluster):
-    """The cluster's member codes as (subcluster, members) pairs, subclusters in name order."""
+def cluster_members_by_subcluster(cluster, employment=None):
+    """The cluster's member codes as (subcluster, members, subcluster employment) triples, subclusters in name
+    order; each member carries ``employment``, its national employment from ``employment`` (by industry id), if any.
+    """
+    employment = employment or {}
     members = cluster.members.select_related("industry").order_by("subcluster", "industry__code")
-    return [(name, list(rows)) for name, rows in groupby(members, key=lambda m: m.subcluster)]
+    groups = []
+    for name, rows in groupby(members, key=lambda m: m.subcluster):
+        rows = list(rows)
+        for member in rows:
+            member.employment = employment.get(member.industry_id)
+        known = [m.employment for m in rows if m.employment is not None]
+        groups.append((name, rows, sum(known) if known else None))
+    return groups
+
+
+def cluster_national_employment(cluster):
+    """``(year, {industry id: employment})``: the national employment of a benchmark cluster's member industries.
+
+    From County Business Patterns (its latest year), NAICS 2012 bridged to 2007 and summed over the states as the
+    want-to-win market growth reads it; ``(None, {})`` for other clusters or when the statistics are not loaded.
+    """
+    if cluster.kind != ClusterKind.BENCHMARK:
+        return None, {}
+    years = cbp_years()
+    if not years:
+        return None, {}
+    year = years[-1]
+    codes = set(cluster.members.values_list("industry_id", flat=True))
+    bridge, totals = cbp_national_totals(codes, years=(year,))
+    employment = {code: sum(totals[year][t] * w for t, w in bridge[code]) for code in codes if code in bridge}
+    return year, employment
 
 
 def cluster_related(cluster):
@@ -106,9 +135,18 @@ def cluster_list(request):
 def cluster_detail(request, pk):
     cluster = get_object_or_404(cluster_queryset(user=request.user, organisation=request.organisation), pk=pk)
     year, top_regions = cluster_top_regions(cluster)
+    employment_year, employment = cluster_national_employment(cluster)
+    subclusters = cluster_members_by_subcluster(cluster, employment)
+    members = [member for _, rows, _ in subclusters for member in rows]
+    total = sum(employment.values()) if employment else None
+    for member in members:
+        member.share = 100 * member.employment / total if total and member.employment is not None else None
     context = {
         "cluster": cluster,
-        "subclusters": cluster_members_by_subcluster(cluster),
+        "subclusters": subclusters,
+        "employment_year": employment_year,
+        "employment_total": total,
+        "largest_members": sorted((m for m in members if m.employment), key=lambda m: m.employment, reverse=True)[:3],
         "components": cluster.components.annotate(member_count=Count("members")).order_by("name"),
         "convergences": cluster_queryset(user=request.user, organisation=request.organisation)
         .filter(components=cluster)

@@ -8,7 +8,7 @@ what these return to ``dashboards.charts``.
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 
 from anchors.models import AnchorInstitution
 from assessments.models import Score, ScoreRun
@@ -18,7 +18,7 @@ from audits import selectors as audit_selectors
 from audits.models import Audit
 from clusters.models import ClusterDefinition, ClusterScope
 from core.models import RunStatus
-from regions.models import Dataset, Region, RegionSet
+from regions.models import Dataset, EconomicObservation, Region, RegionSet
 from regions.selectors import employment_over_years
 from scoring.methodology import MethodologyError, indicator_table, validate_spec
 from stakeholders.models import Stakeholder
@@ -84,6 +84,12 @@ def region_set_latest_run(*, user, organisation, region_set):
     runs = visible_runs(user=user, organisation=organisation).of_region_set(region_set)
     newest_year = runs.succeeded().order_by("-year").values("year")[:1]
     return runs.filter(year=Subquery(newest_year)).latest_succeeded()
+
+
+def region_set_statistics_year(region_set):
+    """The newest year with public statistics for a region of ``region_set`` (the year to score it at), or None."""
+    rows = EconomicObservation.objects.public().filter(region__region_sets=region_set)
+    return rows.aggregate(year=Max("year"))["year"]
 
 
 def thresholds_of(run):

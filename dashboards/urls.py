@@ -25,6 +25,7 @@ urlpatterns = [
         name="dashboard_cluster_regions",
     ),
     path("dashboards/benchmark/", maps.benchmark, name="dashboard_benchmark"),
+    path("dashboards/maps/<slug:region_set_slug>/score/", maps.region_set_score, name="dashboard_region_set_score"),
     path("dashboards/benchmark/peers/", maps.peers, name="dashboard_peers"),
     path("dashboards/scenarios/<int:pk>/", scenarios.scenario_detail, name="dashboard_scenario"),
 ]

@@ -337,12 +337,12 @@ def _builder_form(audit, data=None):
 
 def _anchors_helpers(request, audit, can_edit, bound):
     query = request.GET.get("candidate_q", "").strip()
-    candidates = AnchorCandidate.objects.filter(Q(region=audit.region) | Q(metro=audit.region)).exclude(
-        pk__in=AnchorInstitution.objects.filter(audit=audit, candidate__isnull=False).values("candidate")
+    candidates = (
+        AnchorCandidate.objects.in_region(audit.region)
+        .exclude(pk__in=AnchorInstitution.objects.filter(audit=audit, candidate__isnull=False).values("candidate"))
+        .search(query)
     )
-    if query:
-        candidates = candidates.filter(Q(name__icontains=query) | Q(city__icontains=query))
-    shown = list(candidates.order_by("name")[: CANDIDATES_SHOWN + 1])
+    shown = list(candidates[: CANDIDATES_SHOWN + 1])
     return {
         "candidate_query": query,
         "anchor_candidates": shown[:CANDIDATES_SHOWN],
@@ -573,7 +573,7 @@ def anchor_from_candidate(request, pk):
     """Record a public institution (IPEDS, UK providers) of the region as an anchor, with its location."""
     audit = writable_audit_or_404(request, pk)
     step = STEP_BY_SLUG["anchors"]
-    candidates = AnchorCandidate.objects.filter(Q(region=audit.region) | Q(metro=audit.region))
+    candidates = AnchorCandidate.objects.in_region(audit.region)
     try:
         candidate = forms.ModelChoiceField(queryset=candidates).clean(request.POST.get("candidate"))
     except forms.ValidationError as error:

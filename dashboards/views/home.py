@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from audits import selectors as audit_selectors
+from core.access import can_write, has_role
+from core.models import Role
 from dashboards import selectors
 
 
@@ -12,5 +14,11 @@ def home(request):
     context = {
         "audits": audit_selectors.audit_list(user=request.user, organisation=request.organisation),
         "reference": selectors.reference_data_summary(user=request.user, organisation=request.organisation),
+        "can_write": can_write(request),
+        "can_review": has_role(request, Role.REVIEWER),
     }
+    if context["can_review"]:
+        context["awaiting_review"] = audit_selectors.audits_awaiting_review(
+            user=request.user, organisation=request.organisation
+        )
     return render(request, "dashboards/home.html", context)

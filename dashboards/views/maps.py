@@ -5,11 +5,16 @@ Every page reads the latest succeeded public run of a region set (no audit, no s
 first) with a fixed number of queries, whatever the size of the set.
 """
 
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
 
+from assessments.services import ScoringError
+from assessments.services.runs import score_run_request
 from audits.access import audit_or_404
 from clusters.models import ClusterDefinition
 from core.access import visible_or_404
@@ -20,10 +25,6 @@ from dashboards.forms import BENCHMARK_MAX, BenchmarkQuery, ChoroplethQuery, Pee
 from regions.models import RegionSet
 
 TABLE_ROWS = 25
-
-
-def score_command(region_set):
-    return f"python manage.py score_region_set --region-set {region_set.slug} --year 2016"
 
 
 def _latest_run(request, region_set):
@@ -62,7 +63,7 @@ def _choropleth_chart(regions, rows, indicator, label):
 def choropleth(request, region_set_slug):
     region_set = get_object_or_404(RegionSet, slug=region_set_slug)
     run = _latest_run(request, region_set)
-    context = {"region_set": region_set, "run": run, "command": score_command(region_set)}
+    context = {"region_set": region_set, "run": run}
     if run is None:
         return render(request, "dashboards/maps/choropleth.html", context)
     clusters = selectors.run_clusters(user=request.user, organisation=request.organisation, run=run)
@@ -119,7 +120,7 @@ def cluster_regions(request, cluster_pk, region_set_slug):
     region_set = get_object_or_404(RegionSet, slug=region_set_slug)
     cluster = visible_or_404(request, ClusterDefinition, pk=cluster_pk)
     run = _latest_run(request, region_set)
-    context = {"region_set": region_set, "cluster": cluster, "run": run, "command": score_command(region_set)}
+    context = {"region_set": region_set, "cluster": cluster, "run": run}
     if run is None:
         return render(request, "dashboards/maps/cluster_regions.html", context)
     regions = selectors.set_regions(region_set, boundary=True)
@@ -139,7 +140,7 @@ def _form_context(form):
     region_set = form.cleaned_data.get("region_set")
     context = {"region_sets": form.region_sets, "region_set": region_set, "errors": form.messages()}
     if region_set is not None:
-        context.update(command=score_command(region_set), all_regions=form.regions)
+        context.update(all_regions=form.regions)
     return context
 
 
@@ -193,3 +194,30 @@ def peers(request):
     top_codes = [region.code] + [peer.code for peer, _ in found[: BENCHMARK_MAX - 1]]
     context["benchmark_all_url"] = _benchmark_url(region_set, top_codes)
     return render(request, "dashboards/maps/peers.html", context)
+
+
+@staff_member_required
+@require_POST
+def region_set_score(request, region_set_slug):
+    """Score a whole region set from public statistics (the site's staff; the maps' empty state offers it).
+
+    The same service as ``manage.py score_region_set``, over the newest year the set has statistics for.
+    """
+    region_set = get_object_or_404(RegionSet, slug=region_set_slug)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("dashboard_choropleth", args=[region_set.slug])
+    year = selectors.region_set_statistics_year(region_set)
+    if year is None:
+        messages.error(request, f"{region_set.name} has no public statistics to score.")
+        return redirect(back)
+    try:
+        run, created = score_run_request(region_set=region_set, year=year, trigger="page", user=request.user)
+    except ScoringError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if run.is_active:
+        messages.success(request, f"Scoring {region_set.name} ({year} statistics): reload this page in a minute.")
+    else:
+        messages.success(request, f"{region_set.name} is scored ({year} statistics, run #{run.pk}).")
+    return redirect(back)

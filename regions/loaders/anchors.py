@@ -1,6 +1,6 @@
 """Anchor candidates: U.S. colleges and universities (IPEDS HD2020) and UK higher-education providers."""
 
-from anchors.models import AnchorCandidate, AnchorType
+from anchors.models import SIZE_BANDS, AnchorCandidate, AnchorType
 from regions.models import Region, RegionScheme
 
 from .base import CsvFile, Loader, LoadError, Unique, sync_entities
@@ -42,7 +42,7 @@ CARNEGIE_2018 = {
     32: "Special focus four-year: other",
     33: "Tribal college",
 }
-INSTSIZE = {1: "Under 1,000", 2: "1,000–4,999", 3: "5,000–9,999", 4: "10,000–19,999", 5: "20,000 and above"}
+INSTSIZE = dict(enumerate(SIZE_BANDS, start=1))
 # IPEDS SECTOR: 1 public 4-year+, 2 private non-profit 4-year+, 4 public 2-year. For-profit, under-2-year,
 # administrative units and unknown sectors are left out: they rarely anchor a cluster.
 SECTORS = {1, 2, 4}

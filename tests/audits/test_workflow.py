@@ -259,3 +259,42 @@ def test_the_panel_shows_the_reviewers_comment_to_officers(organisation, officer
     with_status(audit, AuditStatus.RETURNED)
     html = panel(audit, officer)
     assert "Reviewer's comment: Add the investors." in html and "Submit for review" in html
+
+
+# --- Issue 21 point 17: submitting is confirmed, and reviewers find what awaits them ------------------------
+
+
+def test_it_asks_for_confirmation_before_the_review_step_submits(client, organisation, audit):
+    as_role(client, organisation, Role.OFFICER)
+    page = client.get(reverse("audits:edit_step", args=[audit.pk, "review"])).content.decode()
+
+    button = page[page.index('data-testid="submit-audit"') - 200 : page.index('data-testid="submit-audit"')]
+    assert 'type="button"' in button and f'data-bs-target="#review-submit-{audit.pk}"' in button
+    dialog = page[page.index(f'id="review-submit-{audit.pk}"') :]
+    assert "Submit for review?" in dialog
+    assert f'action="{reverse("audits:edit_submit", args=[audit.pk])}"' in dialog
+    assert type(audit).objects.get(pk=audit.pk).status == AuditStatus.DRAFT
+
+
+def test_it_lists_the_audits_awaiting_review_on_a_reviewers_home(client, organisation, audit):
+    officer = as_role(client, organisation, Role.OFFICER)
+    officer.first_name, officer.last_name = "Olive", "Officer"
+    officer.save()
+    post(client, "submit", audit)
+    AuditFactory(organisation=organisation, title="Draftshire, not yet submitted")
+    AuditFactory(title="Another organisation's submission", status=AuditStatus.SUBMITTED)
+
+    as_role(client, organisation, Role.REVIEWER)
+    page = client.get(reverse("home")).content.decode()
+    listed = page[page.index('data-testid="awaiting-review"') : page.index("</ul>", page.index("awaiting-review"))]
+
+    assert "Awaiting your review" in page
+    assert "Testshire life sciences" in listed and "by Olive Officer" in listed
+    assert "Draftshire" not in listed and "Another organisation" not in listed
+    assert reverse("audits:detail", args=[audit.pk]) in listed
+
+
+def test_it_shows_no_review_queue_to_officers(client, organisation, audit):
+    as_role(client, organisation, Role.OFFICER)
+    post(client, "submit", audit)
+    assert "Awaiting your review" not in client.get(reverse("home")).content.decode()

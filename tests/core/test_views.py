@@ -187,7 +187,7 @@ def test_home_lists_the_active_organisations_audits_with_counts(member_client, a
 def test_home_says_what_to_do_when_there_are_no_audits(member_client):
     response = member_client.get(reverse("home"))
     assert b"No audits yet" in response.content
-    assert b"load_demo" in response.content
+    assert b"ask one of them" in response.content and b"manage.py" not in response.content
 
 
 def test_audit_detail_shows_every_section(member_client, audit, cluster):

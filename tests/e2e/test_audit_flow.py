@@ -184,6 +184,7 @@ def test_an_officer_fills_an_empty_audit_step_by_step_and_submits_it(live_server
     assert "Completeness per candidate cluster" in page.inner_text("main")
     shot("07-review")
     page.click("[data-testid=submit-audit]")
+    page.click(f"#review-submit-{audit.pk} button[type=submit]")  # confirmed in a dialog
     page.wait_for_url(live_server.url + reverse("audits:detail", args=[audit.pk]))
     shot("08-submitted")
 
