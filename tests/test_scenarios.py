@@ -308,3 +308,40 @@ def test_choosing_another_methodology_keeps_its_weights_and_only_changed_weights
     weights["weight_right_to_win.anchors"] = "0.5"
     client.post(url, {"name": "Anchors up", "methodology": custom.pk, "weights_basis": custom.pk, **weights})
     assert Scenario.objects.get(name="Anchors up").overrides["weights"] == {"right_to_win.anchors": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("1.5", 1.5), ("12,000", 12000), ("1,234,567.25", 1234567.25), ("-3", -3), ("", None), ("abc", "abc")],
+)
+def test_a_typed_number_is_read_with_a_point_for_decimals_and_commas_only_between_thousands(typed, read):
+    from assessments.forms import number
+
+    assert number(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["1,5", "0,25", "1,2345", "0,500", "1.234,5", "12,00"])
+def test_a_decimal_comma_is_refused_never_read_as_ten_times_the_number(typed):
+    from assessments.forms import NumberFormatError, number
+
+    with pytest.raises(NumberFormatError, match=r"use a point for decimals: "):
+        number(typed)
+
+
+def test_the_editor_refuses_1_comma_5_with_a_clear_error_and_saves_nothing(client, reviewer, organisation):
+    mine = methodologies.methodology_clone(methodology=methodologies.methodology_default(), organisation=organisation)
+    client.force_login(reviewer)
+    form = _editor_form(mine.spec, **{"g:right_to_win.anchors": "1,5"})
+    check = client.post(reverse("dashboard_methodology_validate", args=[mine.pk]), form)
+    assert "use a point for decimals: 1.5" in check.content.decode()
+    response = client.post(reverse("dashboard_methodology_edit", args=[mine.pk]), form)
+    assert response.status_code == 400 and "use a point for decimals: 1.5" in response.content.decode()
+    assert Methodology.objects.filter(organisation=organisation).count() == 1
+
+
+def test_the_what_if_form_refuses_a_decimal_comma_in_a_weight(client, officer, massachusetts_audit):
+    client.force_login(officer)
+    response = client.post(
+        reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk]), {"weight_right_to_win.anchors": "0,5"}
+    )
+    assert "use a point for decimals: 0.5" in response.content.decode()
