@@ -142,29 +142,41 @@ def _signature(data):
 
 
 def _looks_utf16(data):
-    """True for UTF-16 text: a byte-order mark, or a NUL in (nearly) every other byte of the start."""
+    """True for UTF-16 text: a byte-order mark, or the start decodes as UTF-16 to printable text.
+
+    Without a mark, UTF-16 text of a CSV (mostly ASCII) has a NUL in nearly every byte of one parity and almost
+    none in the other; a program or other binary file has NULs scattered over both, and is not text at all.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     head = data[:4096]
+    head = head[: len(head) - len(head) % 2]
     if len(head) < 4:
         return False
     even, odd = head[0::2], head[1::2]
-    return even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd)
+    for nuls, others, encoding in ((even, odd, "utf-16-be"), (odd, even, "utf-16-le")):
+        if nuls.count(0) > 0.4 * len(nuls) and others.count(0) < 0.05 * len(others):
+            text = head.decode(encoding, errors="ignore")  # the cut may split a surrogate pair
+            return sum(char.isprintable() or char in "\r\n\t" for char in text) > 0.95 * len(head) / 2
+    return False
 
 
 def decode_csv(data):
-    """The text of a CSV upload: UTF-8 with or without a BOM; UTF-16 and binary files are refused by name."""
+    """The text of a CSV upload: UTF-8 with or without a BOM; UTF-16 and binary files are refused by name.
+
+    Known file signatures are checked first: a program is "not a text file", never mistaken for UTF-16 text.
+    """
     if not data:
         raise UploadError("The file is empty.")
+    label = _signature(data)
+    if label:
+        hint = " Rename it to .xlsx if it is a workbook." if label.startswith("a zip") else ""
+        raise UploadError(f"This is not a CSV text file: its content is {label}.{hint}")
     if _looks_utf16(data):
         raise UploadError(
             "The file is UTF-16 text, not UTF-8: save the file as CSV UTF-8 "
             "(in Excel: File › Save As › “CSV UTF-8 (Comma delimited)”)."
         )
-    label = _signature(data)
-    if label:
-        hint = " Rename it to .xlsx if it is a workbook." if label.startswith("a zip") else ""
-        raise UploadError(f"This is not a CSV text file: its content is {label}.{hint}")
     if b"\x00" in data[:65536]:
         raise UploadError("This is not a CSV text file: it contains binary data.")
     try:

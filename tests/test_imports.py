@@ -377,6 +377,17 @@ def exe():
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(range(256)) * 8
 
 
+def pe_exe():
+    """The start of a real Windows program: a DOS header and stub, mostly NUL bytes (which once read as UTF-16)."""
+    header = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
+    stub = b"\x0e\x1f\xba\x0e\x00\xb4\t\xcd!\xb8\x01L\xcd!This program cannot be run in DOS mode.\r\r\n$"
+    return (header + stub).ljust(128, b"\x00") + b"PE\x00\x00L\x01\x03\x00" + b"\x00" * 4000
+
+
+def nul_heavy_binary():
+    return bytes([7, 0, 0, 0, 3, 0, 0, 9]) * 512
+
+
 def macro_workbook():
     return rezip(xlsx_bytes([ANCHOR_COLUMNS, ["MIT", "university"]]), add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"})
 
@@ -407,6 +418,8 @@ BAD_FILES = {
     "windows-1252": ("a.csv", lambda: ",".join(ANCHOR_COLUMNS).encode() + "\r\nBanque Élan,major_firm\r\n".encode(
         "cp1252"), "not UTF-8 text (byte 0xC9 on line 2)"),
     "exe renamed .csv": ("setup.csv", exe, "not a CSV text file: its content is a Windows program"),
+    "real exe renamed .csv": ("setup.csv", pe_exe, "not a CSV text file: its content is a Windows program"),
+    "binary renamed .csv": ("data.csv", nul_heavy_binary, "not a CSV text file: it contains binary data"),
     "exe renamed .xlsx": ("setup.xlsx", exe, "not a valid .xlsx workbook: its content is a Windows program"),
     "workbook renamed .csv": ("a.csv", lambda: xlsx_bytes([ANCHOR_COLUMNS]), "Rename it to .xlsx"),
     "other extension": ("a.txt", lambda: csv_bytes([ANCHOR_COLUMNS]), "Only .csv and .xlsx files are accepted"),
