@@ -179,6 +179,8 @@ REST_FRAMEWORK = {
         "partner": env.str("API_RATE_PARTNER", default="600/min"),
         "scoring": env.str("API_RATE_SCORING", default="30/min"),
         "anon": env.str("API_RATE_ANON", default="60/min"),
+        # Failed API keys per client address: a partner with a wrong key sees its 401s long before this.
+        "bad_key": env.str("API_RATE_BAD_KEYS", default="20/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0 if DEBUG else 1),
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
