@@ -4,20 +4,53 @@ Values are kept as typed when they are not numbers: ``scoring.overrides.validate
 ``validate_spec`` say what is wrong with them, field by field.
 """
 
+import re
+
 from assessments.indicators import AXIS_LABELS, group_label
-from scoring.methodology import AXES, indicator_table
+from assessments.services.scenarios import ScenarioError
+from scoring.methodology import AXES, MethodologyError, indicator_table
+
+# Thousands grouped by commas, as in "12,000" or "1,234,567.25": the only commas a number may carry. Anything else
+# with a comma ("1,5", "0,25", "1,2345") is most likely a decimal comma, and dropping it would read ten (or a
+# thousand) times the number meant.
+GROUPED_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
+
+
+class NumberFormatError(ValueError):
+    """A number typed with a decimal comma: refused, with the same number written with a point."""
 
 
 def number(value):
-    """A posted number (thousands separators allowed), None when blank, the text itself when not a number."""
-    value = (value or "").strip().replace(",", "")
-    if not value:
+    """A posted number, None when blank, the text itself when not a number (the validators say what is wrong).
+
+    Commas are read as thousands separators only where they group thousands ("12,000"); a decimal comma raises
+    ``NumberFormatError`` ("use a point for decimals: 1.5") rather than being silently dropped.
+    """
+    text = (value or "").strip()
+    if not text:
         return None
+    if "," in text:
+        if not GROUPED_THOUSANDS.fullmatch(text):
+            pointed = text.replace(".", "").replace(",", ".") if "." in text else text.replace(",", ".")
+            try:
+                float(pointed)
+            except ValueError:
+                return text
+            raise NumberFormatError(f"“{text}” has a comma: use a point for decimals: {pointed}")
+        text = text.replace(",", "")
     try:
-        parsed = float(value)
+        parsed = float(text)
     except ValueError:
-        return value
+        return text
     return int(parsed) if parsed.is_integer() else parsed
+
+
+def _field_number(value, label, error_class):
+    """``number(value)``, a decimal comma reported as ``error_class`` naming the field."""
+    try:
+        return number(value)
+    except NumberFormatError as error:
+        raise error_class(f"{label}: {error}") from error
 
 
 def overrides_from_post(post, spec):
@@ -33,19 +66,20 @@ def overrides_from_post(post, spec):
             {
                 "name": anchor_name,
                 "anchor_type": post.get("anchor_type") or "",
-                "staff": number(post.get("anchor_staff")),
+                "staff": _field_number(post.get("anchor_staff"), "The anchor's staff", ScenarioError),
                 "clusters": [c for c in post.getlist("anchor_clusters") if c],
-                "latitude": number(post.get("anchor_latitude")),
-                "longitude": number(post.get("anchor_longitude")),
+                "latitude": _field_number(post.get("anchor_latitude"), "The anchor's latitude", ScenarioError),
+                "longitude": _field_number(post.get("anchor_longitude"), "The anchor's longitude", ScenarioError),
             }
         ]
-    jobs = number(post.get("jobs"))
+    jobs = _field_number(post.get("jobs"), "Jobs", ScenarioError)
     if jobs not in (None, 0):
         overrides["add_jobs"] = [{"cluster": post.get("jobs_cluster") or "", "jobs": jobs}]
     weights = {}
     for axis in AXES:
         for group, entry in spec["axes"][axis].items():
-            value = number(post.get(f"weight_{axis}.{group}"))
+            label = f"{AXIS_LABELS[axis]}, {group_label(group)} weight"
+            value = _field_number(post.get(f"weight_{axis}.{group}"), label, ScenarioError)
             if value is not None and value != entry["weight"]:
                 weights[f"{axis}.{group}"] = value
     if weights:
@@ -74,10 +108,14 @@ def spec_from_post(spec, post):
         for group, entry in spec["axes"][axis].items():
             indicators = {}
             for key, indicator in entry["indicators"].items():
-                indicators[key] = {**indicator, "weight": number(post.get(f"i:{axis}.{group}.{key}"))}
+                label = f"{indicator.get('label', key)} weight"
+                weight = _field_number(post.get(f"i:{axis}.{group}.{key}"), label, MethodologyError)
+                indicators[key] = {**indicator, "weight": weight}
             out["axes"][axis][group] = {
                 **entry,
-                "weight": number(post.get(f"g:{axis}.{group}")),
+                "weight": _field_number(
+                    post.get(f"g:{axis}.{group}"), f"{AXIS_LABELS[axis]}, {group_label(group)} weight", MethodologyError
+                ),
                 "indicators": indicators,
             }
     return out

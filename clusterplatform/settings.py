@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.organisation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -119,6 +120,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# An invitation to join an organisation can be accepted for this many days (once).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 
 # --- I18N -----------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -178,6 +181,10 @@ REST_FRAMEWORK = {
         "partner": env.str("API_RATE_PARTNER", default="600/min"),
         "scoring": env.str("API_RATE_SCORING", default="30/min"),
         "anon": env.str("API_RATE_ANON", default="60/min"),
+        # Failed API keys per client address: a partner with a wrong key sees its 401s long before this.
+        "bad_key": env.str("API_RATE_BAD_KEYS", default="20/min"),
+        # The full scores CSV costs seconds of a worker each: a partner needs one per finished run.
+        "scores_csv": env.str("API_RATE_SCORES_CSV", default="2/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0 if DEBUG else 1),
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
@@ -229,6 +236,11 @@ API_SCORES_CACHE_SECONDS = env.int("API_SCORES_CACHE_SECONDS", default=600)
 # Webhook receivers on private or loopback addresses are refused unless allowed (development and tests).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# A receiver cannot hold a worker: each attempt ends after this many seconds in all (connect, send, answer), and at
+# most this many bytes of its reply are read (the log keeps 500 characters); an organisation has at most this many.
+WEBHOOK_DEADLINE_SECONDS = env.float("WEBHOOK_DEADLINE_SECONDS", default=10.0)
+WEBHOOK_MAX_REPLY_BYTES = env.int("WEBHOOK_MAX_REPLY_BYTES", default=4096)
+WEBHOOKS_PER_ORGANISATION = env.int("WEBHOOKS_PER_ORGANISATION", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # The address partners reach the site at, used for links inside webhook payloads (e.g. https://clusters.example).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -45,6 +45,11 @@ class UploadLimits:
     max_rows: int = 5000
     # Blank rows are skipped, but not without end: a sheet of a million empty rows is refused.
     max_physical_rows: int = 100_000
+    # A workbook reads only the template's columns and this many beyond them (to name unknown header cells and
+    # catch values shifted right): a row padded out to column XFD (16,384) costs no more than a short one.
+    extra_columns: int = 20
+    # Cells read per upload, over every row (blank ones included): the work a file can cost is bounded.
+    max_cells: int = 1_000_000
 
     @property
     def max_bytes_label(self):
@@ -142,29 +147,41 @@ def _signature(data):
 
 
 def _looks_utf16(data):
-    """True for UTF-16 text: a byte-order mark, or a NUL in (nearly) every other byte of the start."""
+    """True for UTF-16 text: a byte-order mark, or the start decodes as UTF-16 to printable text.
+
+    Without a mark, UTF-16 text of a CSV (mostly ASCII) has a NUL in nearly every byte of one parity and almost
+    none in the other; a program or other binary file has NULs scattered over both, and is not text at all.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     head = data[:4096]
+    head = head[: len(head) - len(head) % 2]
     if len(head) < 4:
         return False
     even, odd = head[0::2], head[1::2]
-    return even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd)
+    for nuls, others, encoding in ((even, odd, "utf-16-be"), (odd, even, "utf-16-le")):
+        if nuls.count(0) > 0.4 * len(nuls) and others.count(0) < 0.05 * len(others):
+            text = head.decode(encoding, errors="ignore")  # the cut may split a surrogate pair
+            return sum(char.isprintable() or char in "\r\n\t" for char in text) > 0.95 * len(head) / 2
+    return False
 
 
 def decode_csv(data):
-    """The text of a CSV upload: UTF-8 with or without a BOM; UTF-16 and binary files are refused by name."""
+    """The text of a CSV upload: UTF-8 with or without a BOM; UTF-16 and binary files are refused by name.
+
+    Known file signatures are checked first: a program is "not a text file", never mistaken for UTF-16 text.
+    """
     if not data:
         raise UploadError("The file is empty.")
+    label = _signature(data)
+    if label:
+        hint = " Rename it to .xlsx if it is a workbook." if label.startswith("a zip") else ""
+        raise UploadError(f"This is not a CSV text file: its content is {label}.{hint}")
     if _looks_utf16(data):
         raise UploadError(
             "The file is UTF-16 text, not UTF-8: save the file as CSV UTF-8 "
             "(in Excel: File › Save As › “CSV UTF-8 (Comma delimited)”)."
         )
-    label = _signature(data)
-    if label:
-        hint = " Rename it to .xlsx if it is a workbook." if label.startswith("a zip") else ""
-        raise UploadError(f"This is not a CSV text file: its content is {label}.{hint}")
     if b"\x00" in data[:65536]:
         raise UploadError("This is not a CSV text file: it contains binary data.")
     try:
@@ -312,6 +329,12 @@ def cell_text(value):
     return str(value).strip()
 
 
+def _too_many_cells(limits):
+    return UploadError(
+        f"The file has more than {limits.max_cells:,} cells (blank ones included); split it into smaller files."
+    )
+
+
 def _unreadable(error):
     """The message for a workbook openpyxl could not read; entity declarations (refused by defusedxml) by name."""
     cause, depth = error, 0
@@ -324,8 +347,9 @@ def _unreadable(error):
     return UploadError(f"The workbook could not be read ({type(error).__name__}): save it again from Excel.")
 
 
-def _xlsx_rows(data, limits):
-    """Yield ``(row number, [text])`` of the workbook's first sheet; blank rows are skipped."""
+def _xlsx_rows(data, limits, width):
+    """Yield ``(row number, [text])`` of the workbook's first sheet's first ``width`` + ``extra_columns`` columns;
+    blank rows are skipped."""
     try:
         workbook = open_workbook(data, limits.max_unpacked)
     except UploadError:
@@ -338,12 +362,16 @@ def _xlsx_rows(data, limits):
         sheet = workbook.worksheets[0]
         # The <dimension> tag can be wrong (too small truncates honest files); read every row, bounded below.
         sheet.reset_dimensions()
-        physical = 0
+        physical, cells_read = 0, 0
         try:
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows = sheet.iter_rows(max_col=width + limits.extra_columns, values_only=True)
+            for number, row in enumerate(rows, start=1):
                 physical += 1
                 if physical > limits.max_physical_rows:
                     raise UploadError(f"The sheet has more than {limits.max_physical_rows:,} rows.")
+                cells_read += len(row)
+                if cells_read > limits.max_cells:
+                    raise _too_many_cells(limits)
                 cells = [cell_text(value) for value in row]
                 if any(cells):
                     yield number, cells
@@ -438,7 +466,7 @@ def read_sheet(name, data, *, columns, limits=DEFAULT_LIMITS):
     kind = check_extension(name)
     if kind == "xlsx":
         check_xlsx_archive(data, limits)
-        records = _xlsx_rows(data, limits)
+        records = _xlsx_rows(data, limits, len(columns))
     else:
         records = _csv_rows(decode_csv(data))
     try:
@@ -448,7 +476,11 @@ def read_sheet(name, data, *, columns, limits=DEFAULT_LIMITS):
         positions = check_header(first[1], columns)
         width = len(columns)
         sheet = Sheet(format=kind, columns=list(columns))
+        cells_read = len(first[1])
         for line, cells in records:
+            cells_read += len(cells)
+            if cells_read > limits.max_cells:
+                raise _too_many_cells(limits)
             if len(sheet.rows) >= limits.max_rows:
                 raise UploadError(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
             problem = ""

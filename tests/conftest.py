@@ -34,6 +34,33 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache and user ids repeat between tests: each test starts counting at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+class InlineSender:
+    """Runs a queued webhook delivery at once, in the caller's thread.
+
+    In the embedded mode deliveries run in a daemon thread with its own database connection; inside a test's
+    transaction that connection could not see the test's rows, so the suite sends them inline instead.
+    ``tests/api/test_webhook_receivers.py`` checks the real sender and that a request never waits for a receiver.
+    """
+
+    def submit(self, task, args, kwargs):
+        task.apply(args=args, kwargs=kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_sent_inline(monkeypatch):
+    from integrations import tasks
+
+    monkeypatch.setattr(tasks, "embedded_sender", InlineSender())
+
+
 @pytest.fixture
 def organisation(db):
     return OrganisationFactory(slug="acme", name="Acme Development Agency")

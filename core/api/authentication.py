@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from core.api.throttling import BadKeyThrottle
 from integrations.models import APIKey
 
 logger = logging.getLogger("clusterplatform.api")
@@ -49,10 +50,21 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         return KEYWORD
 
     def authenticate(self, request):
+        """The key's principal; a failure is counted against the client's address (``BadKeyThrottle``)."""
         header = authentication.get_authorization_header(request).decode("latin-1")
         scheme, _, key = header.partition(" ")
         if scheme.lower() != KEYWORD.lower():
             return None
+        throttle = BadKeyThrottle()
+        if throttle.refuses(request):
+            raise exceptions.Throttled(throttle.wait(), detail="Too many failed API keys from this address.")
+        try:
+            return self._authenticate_key(request, key)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure(request)
+            raise
+
+    def _authenticate_key(self, request, key):
         key = key.strip()
         if not key or "." not in key:
             raise exceptions.AuthenticationFailed("Malformed API key: expected 'Api-Key <prefix>.<secret>'.")

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from audits import selectors as audit_selectors
 from core.access import can_write, has_role
 from core.models import Role
+from core.services import invitations_pending_for
 from dashboards import selectors
 
 
@@ -16,6 +17,7 @@ def home(request):
         "reference": selectors.reference_data_summary(user=request.user, organisation=request.organisation),
         "can_write": can_write(request),
         "can_review": has_role(request, Role.REVIEWER),
+        "invitations": invitations_pending_for(request.user),
     }
     if context["can_review"]:
         context["awaiting_review"] = audit_selectors.audits_awaiting_review(

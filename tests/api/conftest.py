@@ -19,7 +19,13 @@ from integrations.services import api_key_create
 from regions.models import Region, RegionSet
 from tests.factories import AnchorFactory, AuditFactory, PartnershipFactory, StakeholderFactory
 
-UNLIMITED = {"partner": "100000/min", "scoring": "100000/min", "anon": "100000/min"}
+UNLIMITED = {
+    "partner": "100000/min",
+    "scoring": "100000/min",
+    "anon": "100000/min",
+    "bad_key": "100000/min",
+    "scores_csv": "100000/min",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -258,6 +258,31 @@ def test_scoring_requests_have_a_tighter_rate(world, api, monkeypatch, django_ca
     assert statuses == [202, 202, 429]
 
 
+def test_bad_keys_are_limited_per_client_address_then_429_with_retry_after(world, api, monkeypatch):
+    """20 failed keys a minute from one address, then 429 with Retry-After, even for a good key from that address;
+    another address keeps its own budget."""
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "bad_key", "20/min")
+    attacker, neighbour = api(), api()
+    statuses = [
+        attacker.get(
+            "/api/v1/ping/", HTTP_AUTHORIZATION=f"Api-Key guess{n}.{'x' * 32}", REMOTE_ADDR="203.0.113.9"
+        ).status_code
+        for n in range(25)
+    ]
+    assert statuses == [401] * 20 + [429] * 5
+    refused = attacker.get("/api/v1/ping/", HTTP_AUTHORIZATION="Api-Key nope.nope", REMOTE_ADDR="203.0.113.9")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and refused.json()["code"] == "throttled"
+    good = f"Api-Key {world['mine'].read_key}"
+    assert attacker.get("/api/v1/ping/", HTTP_AUTHORIZATION=good, REMOTE_ADDR="203.0.113.9").status_code == 429
+    assert neighbour.get("/api/v1/ping/", HTTP_AUTHORIZATION=good, REMOTE_ADDR="198.51.100.20").status_code == 200
+
+
+def test_good_keys_do_not_count_against_the_bad_key_limit(world, api, monkeypatch):
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "bad_key", "3/min")
+    client = api(world["mine"].read_key)
+    assert {client.get("/api/v1/ping/", REMOTE_ADDR="203.0.113.9").status_code for _ in range(10)} == {200}
+
+
 # --- Idempotent run triggering ------------------------------------------------------------------------------
 
 

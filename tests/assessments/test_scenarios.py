@@ -310,3 +310,70 @@ def test_choosing_another_methodology_keeps_its_weights_and_only_changed_weights
     weights["weight_right_to_win.anchors"] = "0.5"
     client.post(url, {"name": "Anchors up", "methodology": custom.pk, "weights_basis": custom.pk, **weights})
     assert Scenario.objects.get(name="Anchors up").overrides["weights"] == {"right_to_win.anchors": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("1.5", 1.5), ("12,000", 12000), ("1,234,567.25", 1234567.25), ("-3", -3), ("", None), ("abc", "abc")],
+)
+def test_a_typed_number_is_read_with_a_point_for_decimals_and_commas_only_between_thousands(typed, read):
+    from assessments.forms import number
+
+    assert number(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["1,5", "0,25", "1,2345", "0,500", "1.234,5", "12,00"])
+def test_a_decimal_comma_is_refused_never_read_as_ten_times_the_number(typed):
+    from assessments.forms import NumberFormatError, number
+
+    with pytest.raises(NumberFormatError, match=r"use a point for decimals: "):
+        number(typed)
+
+
+def test_the_editor_refuses_1_comma_5_with_a_clear_error_and_saves_nothing(client, reviewer, organisation):
+    mine = methodologies.methodology_clone(methodology=methodologies.methodology_default(), organisation=organisation)
+    client.force_login(reviewer)
+    form = _editor_form(mine.spec, **{"g:right_to_win.anchors": "1,5"})
+    check = client.post(reverse("dashboard_methodology_validate", args=[mine.pk]), form)
+    assert "use a point for decimals: 1.5" in check.content.decode()
+    response = client.post(reverse("dashboard_methodology_edit", args=[mine.pk]), form)
+    assert response.status_code == 400 and "use a point for decimals: 1.5" in response.content.decode()
+    assert Methodology.objects.filter(organisation=organisation).count() == 1
+
+
+def test_the_what_if_form_refuses_a_decimal_comma_in_a_weight(client, officer, massachusetts_audit):
+    client.force_login(officer)
+    response = client.post(
+        reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk]), {"weight_right_to_win.anchors": "0,5"}
+    )
+    assert "use a point for decimals: 0.5" in response.content.decode()
+
+
+def test_re_scores_from_the_pages_share_the_apis_scoring_rate_per_user(
+    client, officer, baseline, massachusetts_audit, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from core.api.throttling import CallerRateThrottle
+
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "scoring", "3/min")
+    scenario = scenarios.scenario_create(
+        audit=massachusetts_audit, name="Jobs", overrides={"add_jobs": [{"cluster": "5", "jobs": 5}]}
+    )
+    client.force_login(officer)
+    api = APIClient()
+    api.force_login(officer)
+    rescore = reverse("dashboard_scenario_rescore", args=[scenario.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(rescore).status_code == 302
+        assert api.post(f"/api/v1/audits/{massachusetts_audit.pk}/score/").status_code == 202  # the same budget
+        assert client.post(rescore).status_code == 302
+        refused = client.post(rescore)
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "Too many runs requested" in refused.content.decode()
+        create = client.post(
+            reverse("dashboard_scenarios", args=[massachusetts_audit.pk]), {"name": "More", "jobs": "1"}
+        )
+        assert create.status_code == 429
+        assert client.post(reverse("audits:score", args=[massachusetts_audit.pk])).status_code == 429
+    assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 200  # reading is not limited

@@ -378,6 +378,17 @@ def exe():
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(range(256)) * 8
 
 
+def pe_exe():
+    """The start of a real Windows program: a DOS header and stub, mostly NUL bytes (which once read as UTF-16)."""
+    header = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
+    stub = b"\x0e\x1f\xba\x0e\x00\xb4\t\xcd!\xb8\x01L\xcd!This program cannot be run in DOS mode.\r\r\n$"
+    return (header + stub).ljust(128, b"\x00") + b"PE\x00\x00L\x01\x03\x00" + b"\x00" * 4000
+
+
+def nul_heavy_binary():
+    return bytes([7, 0, 0, 0, 3, 0, 0, 9]) * 512
+
+
 def macro_workbook():
     return rezip(xlsx_bytes([ANCHOR_COLUMNS, ["MIT", "university"]]), add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"})
 
@@ -408,6 +419,8 @@ BAD_FILES = {
     "windows-1252": ("a.csv", lambda: ",".join(ANCHOR_COLUMNS).encode() + "\r\nBanque Élan,major_firm\r\n".encode(
         "cp1252"), "not UTF-8 text (byte 0xC9 on line 2)"),
     "exe renamed .csv": ("setup.csv", exe, "not a CSV text file: its content is a Windows program"),
+    "real exe renamed .csv": ("setup.csv", pe_exe, "not a CSV text file: its content is a Windows program"),
+    "binary renamed .csv": ("data.csv", nul_heavy_binary, "not a CSV text file: it contains binary data"),
     "exe renamed .xlsx": ("setup.xlsx", exe, "not a valid .xlsx workbook: its content is a Windows program"),
     "workbook renamed .csv": ("a.csv", lambda: xlsx_bytes([ANCHOR_COLUMNS]), "Rename it to .xlsx"),
     "other extension": ("a.txt", lambda: csv_bytes([ANCHOR_COLUMNS]), "Only .csv and .xlsx files are accepted"),
@@ -629,3 +642,39 @@ def test_observations_may_be_longer_than_asset_files(audit):
                 "employment": "5"} for region in ("UKG1", "UKG2", "UKG3", "UKI3") for code in codes]  # fmt: skip
     batch = preview(audit, "observations", "o.csv", csv_bytes(rows_of(OBSERVATION_COLUMNS, records)))
     assert (batch.status, batch.row_count, batch.error_count) == (ImportStatus.PREVIEWED, 1200, 0)
+
+
+def padded_to_xfd(rows=5000):
+    """A small workbook whose every row also has a cell in column XFD (16,384): each row padded to 16,384 cells."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(ANCHOR_COLUMNS)
+    for row in range(2, rows + 2):
+        sheet.cell(row=row, column=1, value=f"Anchor {row}")
+        sheet.cell(row=row, column=2, value="university")
+        sheet.cell(row=row, column=16384, value="x")
+    handle = io.BytesIO()
+    workbook.save(handle)
+    return handle.getvalue()
+
+
+def test_a_workbook_padded_to_column_xfd_costs_well_under_a_second(audit):
+    from core.uploads import read_sheet
+
+    content = padded_to_xfd(rows=5000)
+    assert len(content) < 200_000
+    started = time.process_time()
+    sheet = read_sheet("a.xlsx", content, columns=ANCHOR_COLUMNS)
+    assert time.process_time() - started < 1.0
+    assert len(sheet.rows) == 5000 and sheet.rows[0].values["name"] == "Anchor 2"
+
+
+def test_the_cells_read_per_upload_are_bounded():
+    import dataclasses
+
+    from core.uploads import DEFAULT_LIMITS, UploadError, read_sheet
+
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_cells=5_000)
+    with pytest.raises(UploadError, match="more than 5,000 cells"):
+        read_sheet("a.xlsx", xlsx_bytes([ANCHOR_COLUMNS] + [["MIT", "university"]] * 1000), columns=ANCHOR_COLUMNS,
+                   limits=limits)  # fmt: skip

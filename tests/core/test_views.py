@@ -503,8 +503,8 @@ def test_audit_list_shows_status_badges(member_client, organisation, region, reg
                      title=f"A {status} audit")  # fmt: skip
     _, rows = _audit_rows(member_client.get(reverse("audits:list")))
     assert sorted((row["Audit"].split(" · ")[0], row["Status"]) for row in rows) == [
-        ("A approved audit v1", "Approved"),
-        ("A draft audit v1", "Draft"),
+        ("A approved audit revision 1", "Approved"),
+        ("A draft audit revision 1", "Draft"),
     ]
 
 
