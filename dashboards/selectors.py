@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 
-from anchors.models import AnchorInstitution
+from anchors.models import AnchorInstitution, AnchorType
+from assessments.indicators import AXIS_LABELS, group_label
 from assessments.models import Score, ScoreRun
 from assessments.selectors import run_results, score_explanation
 from assessments.services import scenarios
@@ -442,6 +443,30 @@ def deltas(before_scores, after_scores):
             )
         )
     return sorted(rows, key=lambda d: d.name)
+
+
+def scenario_changes(scenario):
+    """The scenario's overrides in words, with labels and cluster names (never codes or internal keys):
+    ``[(icon, text), ...]``."""
+    overrides = scenario.overrides or {}
+    codes = {a["cluster"] for a in overrides.get("add_jobs", [])}
+    codes |= {code for a in overrides.get("add_anchors", []) for code in a.get("clusters", [])}
+    names = dict(ClusterDefinition.objects.filter(audits=scenario.audit, code__in=codes).values_list("code", "name"))
+    types = dict(AnchorType.choices)
+    changes = []
+    for anchor in overrides.get("add_anchors", []):
+        kind = types.get(anchor.get("anchor_type"), anchor.get("anchor_type") or "anchor").lower()
+        staff = f", {anchor['staff']:,} staff" if anchor.get("staff") else ""
+        serves = ", ".join(names.get(code, code) for code in anchor.get("clusters", [])) or "no cluster"
+        changes.append(("bank", f"Add the anchor “{anchor['name']}” ({kind}{staff}) serving {serves}"))
+    for item in overrides.get("add_jobs", []):
+        verb = "Add" if item["jobs"] >= 0 else "Remove"
+        cluster = names.get(item["cluster"], item["cluster"])
+        changes.append(("people", f"{verb} {abs(item['jobs']):,} jobs in {cluster}"))
+    for key, value in (overrides.get("weights") or {}).items():
+        axis, _, group = key.partition(".")
+        changes.append(("sliders", f"Weight of {AXIS_LABELS.get(axis, axis)} · {group_label(group)} → {value}"))
+    return changes
 
 
 def scenario_comparison(scenario):

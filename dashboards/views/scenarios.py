@@ -27,7 +27,7 @@ def scenario_detail(request, pk):
         "after": after,
         "rows": rows,
         "chart": chart,
-        "overrides": scenario.overrides,
+        "changes": selectors.scenario_changes(scenario),
         "can_write": can_write(request),
     }
     return render(request, "dashboards/scenarios/detail.html", context)

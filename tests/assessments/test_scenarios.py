@@ -377,3 +377,21 @@ def test_re_scores_from_the_pages_share_the_apis_scoring_rate_per_user(
         assert create.status_code == 429
         assert client.post(reverse("audits:score", args=[massachusetts_audit.pk])).status_code == 429
     assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 200  # reading is not limited
+
+
+def test_the_scenario_page_names_its_changes_in_words(client, officer, baseline, massachusetts_audit):
+    scenario = Scenario.objects.create(
+        organisation=massachusetts_audit.organisation, audit=massachusetts_audit, name="Words",
+        overrides={"add_anchors": [{"name": "Campus", "anchor_type": "major_firm", "staff": 2000, "clusters": ["5"]}],
+                   "add_jobs": [{"cluster": "5", "jobs": -300}],
+                   "weights": {"want_to_win.market_growth": 0.4}},
+    )  # fmt: skip
+    cluster = massachusetts_audit.clusters.get(code="5").name
+    client.force_login(officer)
+    page = client.get(reverse("dashboard_scenario", args=[scenario.pk])).content.decode()
+    block = re.search(r'data-testid="overrides">(.*?)</div></div>', page, re.S).group(1)
+    changes = " ".join(re.sub(r"<[^>]+>", " ", block).split())
+    assert f"Add the anchor “Campus” (major firm, 2,000 staff) serving {cluster}" in changes
+    assert f"Remove 300 jobs in {cluster}" in changes
+    assert "Weight of Want to win · Market growth → 0.4" in changes
+    assert "major_firm" not in changes and "market_growth" not in changes and "cluster 5" not in changes
