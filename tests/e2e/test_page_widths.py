@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from core.models import Role
 from tests.conftest import signed_in_page
-from tests.factories import MembershipFactory, UserFactory
 from tests.e2e.test_dashboards_region import world  # noqa: F401 - a scored audit with five clusters
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
