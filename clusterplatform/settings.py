@@ -181,6 +181,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANON", default="60/min"),
         # Failed API keys per client address: a partner with a wrong key sees its 401s long before this.
         "bad_key": env.str("API_RATE_BAD_KEYS", default="20/min"),
+        # The full scores CSV costs seconds of a worker each: a partner needs one per finished run.
+        "scores_csv": env.str("API_RATE_SCORES_CSV", default="2/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0 if DEBUG else 1),
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",

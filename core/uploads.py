@@ -45,6 +45,11 @@ class UploadLimits:
     max_rows: int = 5000
     # Blank rows are skipped, but not without end: a sheet of a million empty rows is refused.
     max_physical_rows: int = 100_000
+    # A workbook reads only the template's columns and this many beyond them (to name unknown header cells and
+    # catch values shifted right): a row padded out to column XFD (16,384) costs no more than a short one.
+    extra_columns: int = 20
+    # Cells read per upload, over every row (blank ones included): the work a file can cost is bounded.
+    max_cells: int = 1_000_000
 
     @property
     def max_bytes_label(self):
@@ -324,6 +329,12 @@ def cell_text(value):
     return str(value).strip()
 
 
+def _too_many_cells(limits):
+    return UploadError(
+        f"The file has more than {limits.max_cells:,} cells (blank ones included); split it into smaller files."
+    )
+
+
 def _unreadable(error):
     """The message for a workbook openpyxl could not read; entity declarations (refused by defusedxml) by name."""
     cause, depth = error, 0
@@ -336,8 +347,9 @@ def _unreadable(error):
     return UploadError(f"The workbook could not be read ({type(error).__name__}): save it again from Excel.")
 
 
-def _xlsx_rows(data, limits):
-    """Yield ``(row number, [text])`` of the workbook's first sheet; blank rows are skipped."""
+def _xlsx_rows(data, limits, width):
+    """Yield ``(row number, [text])`` of the workbook's first sheet's first ``width`` + ``extra_columns`` columns;
+    blank rows are skipped."""
     try:
         workbook = open_workbook(data, limits.max_unpacked)
     except UploadError:
@@ -350,12 +362,16 @@ def _xlsx_rows(data, limits):
         sheet = workbook.worksheets[0]
         # The <dimension> tag can be wrong (too small truncates honest files); read every row, bounded below.
         sheet.reset_dimensions()
-        physical = 0
+        physical, cells_read = 0, 0
         try:
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows = sheet.iter_rows(max_col=width + limits.extra_columns, values_only=True)
+            for number, row in enumerate(rows, start=1):
                 physical += 1
                 if physical > limits.max_physical_rows:
                     raise UploadError(f"The sheet has more than {limits.max_physical_rows:,} rows.")
+                cells_read += len(row)
+                if cells_read > limits.max_cells:
+                    raise _too_many_cells(limits)
                 cells = [cell_text(value) for value in row]
                 if any(cells):
                     yield number, cells
@@ -450,7 +466,7 @@ def read_sheet(name, data, *, columns, limits=DEFAULT_LIMITS):
     kind = check_extension(name)
     if kind == "xlsx":
         check_xlsx_archive(data, limits)
-        records = _xlsx_rows(data, limits)
+        records = _xlsx_rows(data, limits, len(columns))
     else:
         records = _csv_rows(decode_csv(data))
     try:
@@ -460,7 +476,11 @@ def read_sheet(name, data, *, columns, limits=DEFAULT_LIMITS):
         positions = check_header(first[1], columns)
         width = len(columns)
         sheet = Sheet(format=kind, columns=list(columns))
+        cells_read = len(first[1])
         for line, cells in records:
+            cells_read += len(cells)
+            if cells_read > limits.max_cells:
+                raise _too_many_cells(limits)
             if len(sheet.rows) >= limits.max_rows:
                 raise UploadError(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
             problem = ""

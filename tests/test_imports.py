@@ -472,7 +472,7 @@ def test_reading_a_workbook_stops_once_it_inflates_past_the_budget():
     """The declared sizes passed the checks, but the bytes actually inflated are counted too."""
     content = xlsx_bytes([ANCHOR_COLUMNS] + [[f"Anchor {i}", "university"] for i in range(2000)])
     with pytest.raises(uploads.UploadError, match="expands too much"):
-        list(uploads._xlsx_rows(content, uploads.UploadLimits(max_unpacked=20_000)))
+        list(uploads._xlsx_rows(content, uploads.UploadLimits(max_unpacked=20_000), len(ANCHOR_COLUMNS)))
 
 
 def test_a_workbook_with_a_wrong_dimension_tag_is_read_in_full(audit):
@@ -641,3 +641,39 @@ def test_observations_may_be_longer_than_asset_files(audit):
                 "employment": "5"} for region in ("UKG1", "UKG2", "UKG3", "UKI3") for code in codes]  # fmt: skip
     batch = preview(audit, "observations", "o.csv", csv_bytes(rows_of(OBSERVATION_COLUMNS, records)))
     assert (batch.status, batch.row_count, batch.error_count) == (ImportStatus.PREVIEWED, 1200, 0)
+
+
+def padded_to_xfd(rows=5000):
+    """A small workbook whose every row also has a cell in column XFD (16,384): each row padded to 16,384 cells."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(ANCHOR_COLUMNS)
+    for row in range(2, rows + 2):
+        sheet.cell(row=row, column=1, value=f"Anchor {row}")
+        sheet.cell(row=row, column=2, value="university")
+        sheet.cell(row=row, column=16384, value="x")
+    handle = io.BytesIO()
+    workbook.save(handle)
+    return handle.getvalue()
+
+
+def test_a_workbook_padded_to_column_xfd_costs_well_under_a_second(audit):
+    from core.uploads import read_sheet
+
+    content = padded_to_xfd(rows=5000)
+    assert len(content) < 200_000
+    started = time.process_time()
+    sheet = read_sheet("a.xlsx", content, columns=ANCHOR_COLUMNS)
+    assert time.process_time() - started < 1.0
+    assert len(sheet.rows) == 5000 and sheet.rows[0].values["name"] == "Anchor 2"
+
+
+def test_the_cells_read_per_upload_are_bounded():
+    import dataclasses
+
+    from core.uploads import DEFAULT_LIMITS, UploadError, read_sheet
+
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_cells=5_000)
+    with pytest.raises(UploadError, match="more than 5,000 cells"):
+        read_sheet("a.xlsx", xlsx_bytes([ANCHOR_COLUMNS] + [["MIT", "university"]] * 1000), columns=ANCHOR_COLUMNS,
+                   limits=limits)  # fmt: skip

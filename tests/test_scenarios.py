@@ -345,3 +345,33 @@ def test_the_what_if_form_refuses_a_decimal_comma_in_a_weight(client, officer, m
         reverse("dashboard_scenario_validate", args=[massachusetts_audit.pk]), {"weight_right_to_win.anchors": "0,5"}
     )
     assert "use a point for decimals: 0.5" in response.content.decode()
+
+
+def test_re_scores_from_the_pages_share_the_apis_scoring_rate_per_user(
+    client, officer, baseline, massachusetts_audit, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from core.api.throttling import CallerRateThrottle
+
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "scoring", "3/min")
+    scenario = scenarios.scenario_create(
+        audit=massachusetts_audit, name="Jobs", overrides={"add_jobs": [{"cluster": "5", "jobs": 5}]}
+    )
+    client.force_login(officer)
+    api = APIClient()
+    api.force_login(officer)
+    rescore = reverse("dashboard_scenario_rescore", args=[scenario.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(rescore).status_code == 302
+        assert api.post(f"/api/v1/audits/{massachusetts_audit.pk}/score/").status_code == 202  # the same budget
+        assert client.post(rescore).status_code == 302
+        refused = client.post(rescore)
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "Too many runs requested" in refused.content.decode()
+        create = client.post(
+            reverse("dashboard_scenarios", args=[massachusetts_audit.pk]), {"name": "More", "jobs": "1"}
+        )
+        assert create.status_code == 429
+        assert client.post(reverse("audits:score", args=[massachusetts_audit.pk])).status_code == 429
+    assert client.get(reverse("dashboard_scenario", args=[scenario.pk])).status_code == 200  # reading is not limited

@@ -24,7 +24,7 @@ from assessments.services.scenarios import ScenarioError, scenario_create, scena
 from core.api.errors import Conflict
 from core.api.mixins import ETagMixin, OrganisationMixin
 from core.api.renderers import CSVRenderer, stream_csv
-from core.api.throttling import CallerRateThrottle, ScoringRateThrottle
+from core.api.throttling import CallerRateThrottle, ScoresCSVThrottle, ScoringRateThrottle
 from scoring.methodology import MethodologyError, indicator_table, validate_spec
 
 # A CSV download is one file, not pages; beyond this many rows, narrow the filter. It streams, this many at a time.
@@ -127,6 +127,13 @@ class ScoreViewSet(ETagMixin, OrganisationMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return api.ScoreDetailSerializer if self.action == "retrieve" else api.ScoreSerializer
+
+    def get_throttles(self):
+        """The full CSV has its own, much lower rate per key or user (``API_RATE_SCORES_CSV``)."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format == "csv":
+            return [*super().get_throttles(), ScoresCSVThrottle()]
+        return super().get_throttles()
 
     def get_queryset(self):
         if self.action == "list":

@@ -18,6 +18,7 @@ from assessments.services import methodologies, scenarios
 from audits.access import audit_or_404
 from audits.models import AuditCluster
 from core.access import can_write, require_role, visible_or_404
+from core.api.throttling import ScoringRateThrottle, page_throttle
 from core.models import Role
 from scoring.methodology import validate_spec
 
@@ -70,6 +71,7 @@ def _list_context(request, audit, basis, post=None, errors=()):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@page_throttle(ScoringRateThrottle)
 def scenario_list(request, pk):
     audit = audit_or_404(request, pk)
     if request.method == "GET":
@@ -119,6 +121,7 @@ def scenario_weights(request, pk):
 
 @login_required
 @require_POST
+@page_throttle(ScoringRateThrottle)
 def scenario_rescore(request, pk):
     scenario = visible_or_404(request, Scenario, pk=pk)
     require_role(request, Role.OFFICER, WRITE)

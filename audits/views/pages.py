@@ -13,6 +13,7 @@ from assessments.services import ScoringError
 from audits import selectors, services
 from audits.access import audit_or_404
 from core.access import can_write, require_role
+from core.api.throttling import ScoringRateThrottle, page_throttle
 from core.models import Role
 
 
@@ -56,6 +57,7 @@ def _score_now(request, audit):
 
 @login_required
 @require_POST
+@page_throttle(ScoringRateThrottle)
 def audit_score(request, pk):
     """Score now: request a run of the audit (or get the active one back) and show its progress."""
     audit = audit_or_404(request, pk)

@@ -11,7 +11,9 @@ rate.
 """
 
 import math
+from functools import wraps
 
+from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
 from integrations.models import APIKey
@@ -40,7 +42,7 @@ class CallerRateThrottle(SimpleRateThrottle):
     scope = "partner"
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, APIKey):
+        if isinstance(getattr(request, "auth", None), APIKey):
             ident = f"key-{request.auth.prefix}"
         elif request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
@@ -94,9 +96,42 @@ class CallerRateThrottle(SimpleRateThrottle):
 
 
 class ScoringRateThrottle(CallerRateThrottle):
-    """A tighter rate for requests that start work (score runs, scenarios), on top of ``partner``."""
+    """A tighter rate for requests that start work (score runs, scenarios), on top of ``partner``.
+
+    The pages that start runs count against the same rate and the same counter (``page_throttle``), so a user
+    has one budget whether they press "Score now" or call the API.
+    """
 
     scope = "scoring"
+
+
+class ScoresCSVThrottle(CallerRateThrottle):
+    """The full scores CSV (every matching row, seconds of a worker each) per key or user, on top of ``partner``."""
+
+    scope = "scores_csv"
+
+
+def page_throttle(throttle_class):
+    """A page view's POSTs count against ``throttle_class``'s rate, shared with the API's counter for the same user.
+
+    Past the limit the page answers 429 with ``Retry-After`` and says when to try again; GETs are not counted.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST":
+                throttle = throttle_class()
+                if not throttle.allow_request(request, None):
+                    wait = throttle.wait()
+                    response = render(request, "429.html", {"wait": wait}, status=429)
+                    response["Retry-After"] = str(wait)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 class BadKeyThrottle(CallerRateThrottle):

@@ -116,6 +116,19 @@ def test_format_csv_streams_every_matching_row_formula_safe(world, api, monkeypa
     assert {row["region_name"] for row in rows if row["region_code"] == region.code} == {"'=HYPERLINK(evil)"}
 
 
+def test_the_full_csv_has_its_own_rate_per_key_and_pages_of_json_do_not_spend_it(world, api, monkeypatch):
+    from core.api.throttling import CallerRateThrottle
+
+    monkeypatch.setitem(CallerRateThrottle.THROTTLE_RATES, "scores_csv", "2/min")
+    mine = world["mine"]
+    statuses = [api(mine.read_key).get("/api/v1/scores/", {"format": "csv"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = api(mine.read_key).get("/api/v1/scores/", {"format": "csv"})
+    assert int(refused["Retry-After"]) > 0 and refused.json()["code"] == "throttled"
+    assert api(mine.read_key).get("/api/v1/scores/").status_code == 200  # JSON pages keep the partner rate
+    assert api(mine.write_key).get("/api/v1/scores/", {"format": "csv"}).status_code == 200  # another key
+
+
 def test_a_score_explains_itself(world, api):
     score = world["mine"].score
     body = api(world["mine"].read_key).get(f"/api/v1/scores/{score.pk}/").json()
