@@ -229,6 +229,11 @@ API_SCORES_CACHE_SECONDS = env.int("API_SCORES_CACHE_SECONDS", default=600)
 # Webhook receivers on private or loopback addresses are refused unless allowed (development and tests).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# A receiver cannot hold a worker: each attempt ends after this many seconds in all (connect, send, answer), and at
+# most this many bytes of its reply are read (the log keeps 500 characters); an organisation has at most this many.
+WEBHOOK_DEADLINE_SECONDS = env.float("WEBHOOK_DEADLINE_SECONDS", default=10.0)
+WEBHOOK_MAX_REPLY_BYTES = env.int("WEBHOOK_MAX_REPLY_BYTES", default=4096)
+WEBHOOKS_PER_ORGANISATION = env.int("WEBHOOKS_PER_ORGANISATION", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # The address partners reach the site at, used for links inside webhook payloads (e.g. https://clusters.example).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

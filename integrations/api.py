@@ -69,12 +69,15 @@ class WebhookViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        webhook = services.webhook_create(
-            organisation=self.require_organisation(),
-            url=serializer.validated_data["url"],
-            description=serializer.validated_data.get("description", ""),
-            user=self.acting_user,
-        )
+        try:
+            webhook = services.webhook_create(
+                organisation=self.require_organisation(),
+                url=serializer.validated_data["url"],
+                description=serializer.validated_data.get("description", ""),
+                user=self.acting_user,
+            )
+        except services.WebhookError as error:  # e.g. the organisation's webhook limit
+            raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(WebhookCreatedSerializer(webhook).data, status=201)
 
     @extend_schema(responses={200: DeliverySerializer(many=True)})

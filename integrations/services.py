@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
@@ -28,7 +27,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from core.models import Organisation
-from integrations import tasks
+from integrations import tasks, transport
 from integrations.models import APIKey, APIKeyScope, DeliveryStatus, Webhook, WebhookDelivery
 from integrations.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
@@ -114,6 +113,7 @@ def check_target(url: str) -> None:
             raise WebhookError(f"The host {parts.hostname} resolves to a private address ({ip}); it is refused.")
 
 
+@transaction.atomic
 def webhook_create(
     *,
     organisation: Organisation,
@@ -121,8 +121,18 @@ def webhook_create(
     description: str = "",
     user: User | AnonymousUser | None = None,
 ) -> Webhook:
-    """Register a webhook for ``organisation`` with a fresh signing secret (shown to the caller once)."""
+    """Register a webhook for ``organisation`` with a fresh signing secret (shown to the caller once).
+
+    An organisation has at most ``WEBHOOKS_PER_ORGANISATION`` webhooks (each finished run is sent to every one).
+    """
     check_target(url)
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()  # counts one creation at a time
+    limit = settings.WEBHOOKS_PER_ORGANISATION
+    if Webhook.objects.filter(organisation=organisation).count() >= limit:
+        raise WebhookError(
+            f"{organisation.name} already has {limit} webhooks, the most an organisation can have: "
+            "delete one you no longer need first."
+        )
     return Webhook.objects.create(
         organisation=organisation,
         url=url,
@@ -221,8 +231,34 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+def target_address(url: str) -> tuple[str, int]:
+    """The one ``(IP address, port)`` a delivery to ``url`` connects to: ``check_target``'s rules, then the host
+    resolved once here and every address it gave checked again, so the connection goes to an address that was
+    checked and no later lookup (DNS rebinding) can point it somewhere else."""
+    check_target(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise WebhookError(f"The host {parts.hostname} cannot be resolved.") from error
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise WebhookError(f"The host {parts.hostname} cannot be resolved.")
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if not ip.is_global:
+                raise WebhookError(f"The host {parts.hostname} resolves to a private address ({ip}); it is refused.")
+    return addresses[0], port
+
+
 def _send(delivery: WebhookDelivery) -> tuple[bool, int | None, str, str, str]:
-    """POST the signed body; returns ``(ok, response_status, response_body, error, outcome)``. No database."""
+    """POST the signed body; returns ``(ok, response_status, response_body, error, outcome)``. No database.
+
+    Bounded whatever the receiver does (``integrations.transport``): ``WEBHOOK_DEADLINE_SECONDS`` in all, at most
+    ``WEBHOOK_MAX_REPLY_BYTES`` of the reply read, to the address ``target_address`` resolved and checked.
+    """
     webhook = delivery.webhook
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
     headers = {
@@ -233,15 +269,23 @@ def _send(delivery: WebhookDelivery) -> tuple[bool, int | None, str, str, str]:
         DELIVERY_HEADER: delivery.event_id,
     }
     try:
-        check_target(webhook.url)
-        response = requests.post(
-            webhook.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
+        address, port = target_address(webhook.url)
+        reply = transport.post(
+            webhook.url,
+            address=address,
+            port=port,
+            body=body,
+            headers=headers,
+            deadline=settings.WEBHOOK_DEADLINE_SECONDS,
+            read_timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            max_reply_bytes=settings.WEBHOOK_MAX_REPLY_BYTES,
         )
-    except (requests.RequestException, WebhookError) as error:
-        return False, None, "", str(error)[:1000], type(error).__name__
-    ok = 200 <= response.status_code < 300
-    failure = "" if ok else f"the receiver answered {response.status_code}"
-    return ok, response.status_code, response.text[:500], failure, f"HTTP {response.status_code}"
+    except (transport.DeliveryFailed, WebhookError) as error:
+        return False, None, "", str(error)[:1000], str(error)[:200]
+    ok = 200 <= reply.status < 300
+    failure = "" if ok else f"the receiver answered {reply.status}"
+    text = reply.body[:500].decode("utf-8", errors="replace")
+    return ok, reply.status, text, failure, f"HTTP {reply.status}"
 
 
 def webhook_deliver(*, delivery_id: int) -> int | None:

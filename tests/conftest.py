@@ -41,6 +41,25 @@ def _fresh_cache():
     cache.clear()
 
 
+class InlineSender:
+    """Runs a queued webhook delivery at once, in the caller's thread.
+
+    In the embedded mode deliveries run in a daemon thread with its own database connection; inside a test's
+    transaction that connection could not see the test's rows, so the suite sends them inline instead.
+    ``tests/api/test_webhook_receivers.py`` checks the real sender and that a request never waits for a receiver.
+    """
+
+    def submit(self, task, args, kwargs):
+        task.apply(args=args, kwargs=kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_sent_inline(monkeypatch):
+    from integrations import tasks
+
+    monkeypatch.setattr(tasks, "embedded_sender", InlineSender())
+
+
 @pytest.fixture
 def organisation(db):
     return OrganisationFactory(slug="acme", name="Acme Development Agency")
