@@ -120,6 +120,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# An invitation to join an organisation can be accepted for this many days (once).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 
 # --- I18N -----------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -1,7 +1,8 @@
-"""Forms of the account pages: sign-in, the organisation switcher and member administration."""
+"""Forms of the account pages: sign-in and sign-up, the organisation switcher, invitations and member roles."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 
 from core.models import Role
 
@@ -26,36 +27,37 @@ class OrganisationSwitchForm(forms.Form):
     next = forms.CharField(required=False, max_length=2000)
 
 
-class MemberAddForm(forms.Form):
-    """Add a member: an existing user by username, or a new user with a password (entered twice)."""
+class InvitationForm(forms.Form):
+    """Invite someone: by username (only that account can accept), or leave it empty for a link anyone can use once."""
 
-    username = forms.CharField(max_length=150, strip=True)
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        strip=True,
+        help_text="Optional. Only this account can accept; it also sees the invitation on its home page. "
+        "Leave empty for a link whoever receives it can use once.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
-    email = forms.EmailField(required=False, help_text="For a new user only.")
-    password1 = forms.CharField(
-        label="Password",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Only to create a new user; leave empty to add an existing one.",
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("class", "form-select" if name == "role" else "form-control")
+        self.fields["username"].widget.attrs.setdefault("autocomplete", "off")
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
-        return cleaned
+
+class SignUpForm(UserCreationForm):
+    """A new account to accept an invitation with: username and a password typed twice, validated."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ("username",)
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
 
 
 class MemberRoleForm(forms.Form):

@@ -119,6 +119,9 @@ class Membership(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the user last chose this organisation; after sign-in they land in it."
+    )
 
     class Meta:
         ordering = ["organisation__name", "user__username"]
@@ -129,6 +132,55 @@ class Membership(TimeStampedModel):
 
     def has_role(self, minimum):
         return Role.at_least(self.role, minimum)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted, declined nor expired."""
+        return self.filter(accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TimeStampedModel):
+    """An organisation's invitation to join with a role: nobody becomes a member without accepting.
+
+    Addressed to a username, it can be accepted only by that account (from their home page, or with the link);
+    without one, by whoever holds the link. Either way once, before ``expires_at``. The link's token is shown
+    once to the admin who made it; only its SHA-256 is kept.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    username = models.CharField(max_length=150, blank=True, help_text="Empty: whoever holds the link.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.organisation} as {self.role} for {self.username or 'the link holder'}"
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and self.declined_at is None and self.expires_at > timezone.now()
+
+    def is_for(self, user):
+        """True when ``user`` may accept it: the addressed account, or anyone for a link-only invitation."""
+        return not self.username or self.username == user.get_username()
 
 
 class RunStatus(models.TextChoices):

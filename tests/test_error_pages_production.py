@@ -63,12 +63,12 @@ def test_it_answers_health_with_200(visitor):
 def test_it_answers_a_refused_write_with_the_sites_403(client, organisation, member):
     client.force_login(member)  # a viewer
     with PRODUCTION:
-        response = client.post(reverse("member_add"), {"username": "someone", "role": "viewer"})
+        response = client.post(reverse("member_invite"), {"username": "someone", "role": "viewer"})
     assert_own_page(response, 403, "Only the organisation's admins can manage its members.")
 
 
 def test_it_sends_a_signed_out_visitor_to_sign_in_rather_than_a_403(visitor):
-    response = visitor.post(reverse("member_add"), {"username": "someone", "role": "viewer"})
+    response = visitor.post(reverse("member_invite"), {"username": "someone", "role": "viewer"})
     assert response.status_code in (302, 403)
     if response.status_code == 403:
         assert_own_page(response, 403, "not allowed")

@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, AuditFactory, MembershipFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 MEMBERS = reverse("members")
-ADD = reverse("member_add")
+ADD = reverse("member_invite")
 
 
 def role_url(membership):
@@ -78,65 +78,27 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-# --- Adding -------------------------------------------------------------------------------------------------
+# --- Inviting (adding needs the invited account's consent: tests/test_invitations.py) -----------------------
 
 
-def test_an_admin_adds_an_existing_user_by_username(admin_client, organisation):
+def test_inviting_an_existing_user_does_not_make_them_a_member(admin_client, organisation):
     consultant = UserFactory(username="consultant")
     response = admin_client.post(ADD, {"username": "consultant", "role": Role.REVIEWER})
-    assert response.status_code == 302
-    assert Membership.objects.get(organisation=organisation, user=consultant).role == Role.REVIEWER
-    assert messages_of(response) == ["Added consultant as reviewer (their existing account)."]
+    assert response.status_code == 200 and "Invitation ready" in response.content.decode()
+    assert not Membership.objects.filter(organisation=organisation, user=consultant).exists()
     consultant.refresh_from_db()
     assert consultant.check_password(PASSWORD)  # their own password is untouched
 
 
-def test_an_existing_users_password_is_never_set_from_here(admin_client, organisation):
-    consultant = UserFactory(username="consultant")
-    password = "a brand new passphrase 42"
-    response = admin_client.post(
-        ADD, {"username": "consultant", "role": Role.VIEWER, "password1": password, "password2": password}
-    )
-    assert response.status_code == 400 and "already exists" in response.content.decode()
-    consultant.refresh_from_db()
-    assert consultant.check_password(PASSWORD) and not Membership.objects.filter(user=consultant).exists()
-
-
-def test_an_admin_creates_a_user_with_a_validated_password(admin_client, client, organisation):
-    password = "tulips in the westerly wind"
-    response = admin_client.post(
-        ADD,
-        {"username": "newofficer", "role": Role.OFFICER, "email": "n@example.org", "password1": password,
-         "password2": password},
-    )  # fmt: skip
-    assert response.status_code == 302
-    user = get_user_model().objects.get(username="newofficer")
-    assert user.check_password(password) and user.email == "n@example.org"
-    assert (
-        Membership.objects.get(user=user).role == Role.OFFICER
-        and Membership.objects.get(user=user).organisation == organisation
-    )
-
-
-@pytest.mark.parametrize(
-    ("data", "error"),
-    [
-        ({"password1": "short", "password2": "short"}, "too short"),
-        ({"password1": "password1234", "password2": "password1234"}, "too common"),
-        ({"password1": "tulips in the wind 1", "password2": "tulips in the wind 2"}, "The two passwords differ."),
-        ({}, "There is no user called nobody. Give a password to create the account."),
-    ],
-)
-def test_a_new_user_needs_a_good_password(admin_client, data, error):
-    response = admin_client.post(ADD, {"username": "nobody", "role": Role.VIEWER, **data})
-    assert response.status_code == 400 and error in response.content.decode()
-    assert not get_user_model().objects.filter(username="nobody").exists()
-
-
-def test_a_member_cannot_be_added_twice(admin_client, member):
+def test_a_member_cannot_be_invited_twice(admin_client, member):
     response = admin_client.post(ADD, {"username": "member", "role": Role.ADMIN})
     assert response.status_code == 400 and "member is already a member" in response.content.decode()
     assert Membership.objects.get(user=member).role == Role.VIEWER
+
+
+def test_an_unknown_role_is_refused_when_inviting(admin_client):
+    response = admin_client.post(ADD, {"username": "nobody", "role": "superuser"})
+    assert response.status_code == 400 and not get_user_model().objects.filter(username="nobody").exists()
 
 
 # --- Roles and removal --------------------------------------------------------------------------------------

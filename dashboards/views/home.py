@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from audits import selectors as audit_selectors
+from core.services import invitations_pending_for
 from dashboards import selectors
 
 
@@ -12,5 +13,6 @@ def home(request):
     context = {
         "audits": audit_selectors.audit_list(user=request.user, organisation=request.organisation),
         "reference": selectors.reference_data_summary(user=request.user, organisation=request.organisation),
+        "invitations": invitations_pending_for(request.user),
     }
     return render(request, "dashboards/home.html", context)
