@@ -473,7 +473,7 @@ def test_reading_a_workbook_stops_once_it_inflates_past_the_budget():
     """The declared sizes passed the checks, but the bytes actually inflated are counted too."""
     content = xlsx_bytes([ANCHOR_COLUMNS] + [[f"Anchor {i}", "university"] for i in range(2000)])
     with pytest.raises(uploads.UploadError, match="expands too much"):
-        list(uploads._xlsx_rows(content, uploads.UploadLimits(max_unpacked=20_000)))
+        list(uploads._xlsx_rows(content, uploads.UploadLimits(max_unpacked=20_000), len(ANCHOR_COLUMNS)))
 
 
 def test_a_workbook_with_a_wrong_dimension_tag_is_read_in_full(audit):
