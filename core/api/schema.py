@@ -37,9 +37,10 @@ ERRORS = {
     "403": "A read-only key (or role) on a write, or a key or role below what the endpoint needs (webhooks: admins).",
     "404": "Not found, or another organisation's.",
     "409": "The record changed since you read it, or its audit no longer allows this.",
+    "415": "A body without a media type the endpoint takes (application/json, a form or multipart).",
     "429": "Too many requests: wait `Retry-After` seconds.",
 }
-WRITE_ONLY = {"409"}
+WRITE_ONLY = {"409", "415"}
 
 
 def add_error_responses(result, generator, request, public):
