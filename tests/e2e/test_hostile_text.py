@@ -242,7 +242,7 @@ def hostile(settings):
         "scores": list(scores.values_list("pk", flat=True)),
         "custom_score": scores.get(cluster=custom).pk, "convergence_score": scores.get(cluster=convergence).pk,
         "indicators_csv": indicators.getvalue(), "scenario": scenario, "methodology": methodology,
-        "api_key": api_key, "webhook": webhook, "batch": batch,
+        "api_key": api_key, "webhook": webhook, "batch": batch, "framework": framework,
         "records": {kind: model.objects.filter(audit=audit).order_by("pk").values_list("pk", flat=True).first()
                     for kind, model in _record_models().items()},
     }  # fmt: skip
@@ -276,6 +276,11 @@ NOT_CRAWLED = {
     "dashboard_scenario_validate": "POST (echoes the form it is sent)", "dashboard_scenario_rescore": "POST",
     "dashboard_methodology_clone": "POST", "dashboard_methodology_validate": "POST (echoes the form it is sent)",
     "api:audit-score": "POST", "api:webhook-detail": "the list and deliveries show the same webhook",
+    "api:not-found": "the API's catch-all 404: no user text", "api:redoc-bundle": "the Redoc script: no user text",
+    "audits:framework_delete": "POST", "dashboard_region_set_score": "POST (staff)", "member_invite": "POST",
+    "invitation_respond": "POST", "invitation_revoke": "POST",
+    "invitation": "needs a one-time token; the invitation shows the organisation's name, crawled on the home page",
+    "invitation_sign_up": "needs a one-time token (as invitation)",
 }  # fmt: skip
 
 PLOTLY_HOVER = """async () => {
@@ -366,6 +371,11 @@ def crawl_plan(world):
         ("dashboard_methodology_edit", reverse("dashboard_methodology_edit", args=[world["methodology"].pk])),
         ("api:docs", reverse("api:docs")),
         ("api:redoc", reverse("api:redoc")),
+        ("audits:frameworks", reverse("audits:frameworks")),
+        ("audits:framework_new", reverse("audits:framework_new")),
+        ("audits:framework_edit", reverse("audits:framework_edit", args=[world["framework"].pk])),
+        ("api:priority-framework-list", reverse("api:priority-framework-list")),
+        ("api:priority-framework-detail", reverse("api:priority-framework-detail", args=[world["framework"].pk])),
     ]  # fmt: skip
     from audits.views.editor import STEPS
 
@@ -428,7 +438,7 @@ def test_the_crawl_covers_every_url_pattern():
 
     stub = SimpleNamespace(pk=1, slug="uk-nuts2", code="stub")
     world = {name: stub for name in ("audit", "custom", "convergence", "region", "region_set", "batch", "scenario",
-                                     "webhook", "run", "methodology")}  # fmt: skip
+                                     "webhook", "run", "methodology", "framework")}  # fmt: skip
     world.update(custom_score=1, scores=[1], records=dict.fromkeys(KINDS, 1))
     planned = {name for name, _ in crawl_plan(world)}
     missing = _pattern_names() - planned - set(NOT_CRAWLED) - {"audits:import_template"}
