@@ -81,7 +81,8 @@ class ClusterBuilderForm(forms.Form):
         return cleaned
 
     def _slug(self):
-        base = slugify(self.cleaned_data["name"])[:70] or "cluster"
+        # The slug is also the cluster's code (20 characters): room for a "-999" suffix.
+        base = slugify(self.cleaned_data["name"])[:16].strip("-") or "cluster"
         taken = set(
             ClusterDefinition.objects.filter(organisation=self.organisation, slug__startswith=base).values_list(
                 "slug", flat=True

@@ -4,7 +4,9 @@ methodology) and keys for each."""
 from dataclasses import dataclass
 
 import pytest
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -132,3 +134,15 @@ def api():
         return c
 
     return client
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Calling the WSGI application directly fires request_started/finished, whose handler closes a connection
+    left outside autocommit — here, the test's own transaction on PostgreSQL. Django's test client unhooks it the
+    same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -3,9 +3,7 @@ caller never sees another organisation's identifiers — whatever the generated 
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -31,14 +29,8 @@ CHECKS = [
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Calling the WSGI application directly fires request_started/finished, whose handler closes a connection
-    left outside autocommit — here, the test's own transaction. Django's test client unhooks it the same way."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+def _keep_the_test_connection(keep_the_test_connection):
+    """Every request here calls the WSGI application directly (``keep_the_test_connection``)."""
 
 
 # The schema is public and static: load it once, through the application as a partner would.

@@ -62,7 +62,7 @@ def session_client(api, organisation, role, username):
 # --- 3. The score and scenario endpoints answer through a real WSGI server --------------------------------
 
 
-def test_it_answers_a_score_request_with_a_location_through_the_wsgi_server(world):
+def test_it_answers_a_score_request_with_a_location_through_the_wsgi_server(world, keep_the_test_connection):
     mine = world["mine"]
     status, headers = wsgi_request("POST", f"/api/v1/audits/{mine.audit.pk}/score/", key=mine.write_key)
     assert status == 202
@@ -70,7 +70,7 @@ def test_it_answers_a_score_request_with_a_location_through_the_wsgi_server(worl
     assert headers["Location"].endswith(f"/api/v1/runs/{run.pk}/")
 
 
-def test_it_answers_a_new_scenario_with_a_location_through_the_wsgi_server(world):
+def test_it_answers_a_new_scenario_with_a_location_through_the_wsgi_server(world, keep_the_test_connection):
     mine = world["mine"]
     body = {"audit": mine.audit.pk, "name": "More jobs", "overrides": {"add_jobs": [{"cluster": "5", "jobs": 50}]}}
     status, headers = wsgi_request("POST", "/api/v1/scenarios/", key=mine.write_key, body=body)
